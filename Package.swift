@@ -1,0 +1,66 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Targets are layers, each importing only the one below:
+// CLibPQ -> Ledger -> Projections -> mcledger. Test helpers live in their own target.
+let package = Package(
+    name: "mcledger",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mcledger", targets: ["mcledger"]),
+        .library(name: "Ledger", targets: ["Ledger"]),
+        .library(name: "Projections", targets: ["Projections"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "Ledger",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Resources/sql")]
+        ),
+        .target(
+            name: "Projections",
+            dependencies: ["Ledger"]
+        ),
+        .executableTarget(
+            name: "mcledger",
+            dependencies: [
+                "Ledger",
+                "Projections",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "LedgerTestSupport",
+            dependencies: ["Ledger"],
+            path: "Tests/LedgerTestSupport"
+        ),
+        .testTarget(
+            name: "DomainTests",
+            dependencies: ["Ledger"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["mcledger", "Ledger", "LedgerTestSupport"]
+        ),
+        .testTarget(
+            name: "LedgerTests",
+            dependencies: ["Ledger", "Projections", "LedgerTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,310 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection, owned by an actor that runs on a thread of its own.
+///
+/// Every libpq call blocks, so the actor's executor is a dedicated
+/// `ThreadExecutor`: awaiting a query never ties up the cooperative pool.
+/// Values are always bound as parameters. Transactions are scoped
+/// (`withTransaction`) and their bodies are synchronous, so nothing else can
+/// interleave on the connection while a transaction is open.
+public actor PostgresConnection {
+    private nonisolated let executor: ThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    private var handle: OpaquePointer?
+    private var prepared: Set<String> = []
+
+    private init(executor: ThreadExecutor) {
+        self.executor = executor
+    }
+
+    /// Opens a connection with a libpq URI or conninfo string.
+    /// Throws `.databaseUnavailable` when the server cannot be reached.
+    public static func connect(_ conninfo: String, applicationName: String = "mcledger") async throws(LedgerError) -> PostgresConnection {
+        let connection = PostgresConnection(executor: ThreadExecutor(name: "mcledger-libpq"))
+        try await connection.open(conninfo, applicationName: applicationName)
+        return connection
+    }
+
+    private func open(_ conninfo: String, applicationName: String) throws(LedgerError) {
+        // Keys and values are passed separately so the caller's string is never
+        // re-parsed or concatenated; `dbname` with expand_dbname=1 accepts both
+        // a URI and a conninfo string.
+        let keys = ["dbname", "application_name", "client_encoding", "connect_timeout"]
+        let values = [conninfo, applicationName, "UTF8", "10"]
+        let connection: OpaquePointer? = withCStringArray(keys) { k in
+            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let connection else {
+            throw LedgerError(.databaseUnavailable, "could not allocate a libpq connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(connection)).trimmingCharacters(in: .whitespacesAndNewlines)
+            PQfinish(connection)
+            throw LedgerError(.databaseUnavailable, "cannot connect to PostgreSQL: \(message)")
+        }
+        handle = connection
+        // Timestamps are printed and parsed in UTC; server NOTICEs are not the user's business.
+        try executeScript("SET TIME ZONE 'UTC'; SET client_min_messages = warning")
+    }
+
+    /// Closes the connection and stops its thread. Idempotent.
+    public func close() {
+        if let handle { PQfinish(handle) }
+        handle = nil
+        executor.shutdown()
+    }
+
+    /// The server's major version number (e.g. 15).
+    public func serverVersion() throws(LedgerError) -> Int {
+        Int(PQserverVersion(try live())) / 10000
+    }
+
+    /// Runs one statement with bound parameters and returns its rows.
+    @discardableResult
+    public func execute(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
+        let connection = try live()
+        let result = withBoundParameters(parameters) { count, types, values, lengths, formats in
+            PQexecParams(connection, sql, count, types, values, lengths, formats, 0)
+        }
+        return try consume(result, sql: sql)
+    }
+
+    /// Runs a script of several statements without parameters (migrations).
+    public func executeScript(_ sql: String) throws(LedgerError) {
+        let connection = try live()
+        var result = PQexec(connection, sql)
+        // PQexec returns the last statement's result; errors stop the script.
+        while let current = result {
+            let status = PQresultStatus(current)
+            if status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY {
+                throw PostgresError.ledgerError(from: current, connection: connection)
+            }
+            PQclear(current)
+            result = nil
+        }
+    }
+
+    /// Runs a named prepared statement, preparing it on first use on this connection.
+    @discardableResult
+    public func execute(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) -> QueryResult {
+        let connection = try live()
+        if !prepared.contains(statement.name) {
+            let types = parameters.map { Oid($0.oid) }
+            let result = types.withUnsafeBufferPointer {
+                PQprepare(connection, statement.name, statement.sql, Int32(types.count), $0.baseAddress)
+            }
+            _ = try consume(result, sql: statement.sql)
+            prepared.insert(statement.name)
+        }
+        let result = withBoundParameters(parameters) { count, _, values, lengths, formats in
+            PQexecPrepared(connection, statement.name, count, values, lengths, formats, 0)
+        }
+        return try consume(result, sql: statement.sql)
+    }
+
+    /// Sends all statements in one round trip (libpq pipeline mode) and returns
+    /// their results in order. If one fails, the error of the first failure is
+    /// thrown; statements after it were not executed.
+    public func pipeline(_ statements: [(sql: String, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
+        let connection = try live()
+        guard PQenterPipelineMode(connection) == 1 else { throw connectionError(connection, "cannot enter pipeline mode") }
+        var results: [QueryResult] = []
+        var firstError: LedgerError?
+        var sent = 0
+        for statement in statements {
+            let ok = withBoundParameters(statement.parameters) { count, types, values, lengths, formats in
+                PQsendQueryParams(connection, statement.sql, count, types, values, lengths, formats, 0)
+            }
+            if ok != 1 {
+                firstError = connectionError(connection, "cannot send a pipelined statement")
+                break
+            }
+            sent += 1
+        }
+        if PQpipelineSync(connection) != 1 { firstError = firstError ?? connectionError(connection, "cannot sync the pipeline") }
+        // Each statement's results end with a NULL; statements after a failure
+        // come back as PIPELINE_ABORTED. Then comes the sync point.
+        for index in 0..<sent {
+            while let result = PQgetResult(connection) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    results.append(try consume(result, sql: statements[index].sql))
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+        }
+        while let result = PQgetResult(connection) {
+            let status = PQresultStatus(result)
+            PQclear(result)
+            if status == PGRES_PIPELINE_SYNC { break }
+        }
+        PQexitPipelineMode(connection)
+        if let firstError { throw firstError }
+        return results
+    }
+
+    /// Runs `body` inside BEGIN ... COMMIT on this connection. The transaction
+    /// commits only if `body` returns; any thrown error rolls it back.
+    /// A COMMIT whose outcome is unknown (connection lost) is reported as
+    /// `.databaseUnavailable` with `details["commit"] = "unknown"`.
+    public func withTransaction<T: Sendable>(
+        isolation level: IsolationLevel = .readCommitted,
+        _ body: @Sendable (isolated PostgresConnection) throws(LedgerError) -> T
+    ) throws(LedgerError) -> T {
+        try execute("BEGIN ISOLATION LEVEL \(level.rawValue)")
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            rollbackQuietly()
+            throw error
+        }
+        do {
+            try execute("COMMIT")
+        } catch {
+            var unknown = error
+            if error.code == .databaseUnavailable { unknown.details["commit"] = "unknown" }
+            rollbackQuietly()
+            throw unknown
+        }
+        return value
+    }
+
+    /// Transaction isolation levels mcledger uses.
+    public enum IsolationLevel: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case repeatableReadReadOnly = "REPEATABLE READ READ ONLY"
+    }
+
+    /// Starts listening on a notification channel.
+    public func listen(_ channel: String) throws(LedgerError) {
+        let connection = try live()
+        guard let quoted = PQescapeIdentifier(connection, channel, channel.utf8.count) else {
+            throw connectionError(connection, "cannot quote channel name")
+        }
+        defer { PQfreemem(quoted) }
+        try execute("LISTEN \(String(cString: quoted))")
+    }
+
+    /// Waits up to `timeout` for notifications and returns their payloads
+    /// (empty on timeout). Blocks only this connection's own thread.
+    public func waitForNotifications(timeout: Duration) throws(LedgerError) -> [String] {
+        let connection = try live()
+        var payloads = collectNotifications(connection)
+        if !payloads.isEmpty { return payloads }
+        var descriptor = pollfd(fd: PQsocket(connection), events: Int16(POLLIN), revents: 0)
+        let millis = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let ready = poll(&descriptor, 1, millis)
+        if ready > 0 {
+            guard PQconsumeInput(connection) == 1 else { throw connectionError(connection, "connection lost while waiting for notifications") }
+            payloads = collectNotifications(connection)
+        }
+        return payloads
+    }
+
+    private func collectNotifications(_ connection: OpaquePointer) -> [String] {
+        var payloads: [String] = []
+        while let notify = PQnotifies(connection) {
+            payloads.append(String(cString: notify.pointee.extra))
+            PQfreemem(notify)
+        }
+        return payloads
+    }
+
+    private func rollbackQuietly() {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return }
+        // A failed ROLLBACK on a live connection leaves nothing to undo: the
+        // server discards the transaction when the session ends.
+        PQclear(PQexec(handle, "ROLLBACK"))
+    }
+
+    private func live() throws(LedgerError) -> OpaquePointer {
+        guard let handle else { throw LedgerError(.databaseUnavailable, "the connection is closed") }
+        if PQstatus(handle) != CONNECTION_OK {
+            throw connectionError(handle, "the connection to PostgreSQL was lost")
+        }
+        return handle
+    }
+
+    private func consume(_ result: OpaquePointer?, sql: String) throws(LedgerError) -> QueryResult {
+        guard let result else {
+            throw connectionError(handle, "no result from PostgreSQL")
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_SINGLE_TUPLE, PGRES_EMPTY_QUERY:
+            return QueryResult(result)
+        default:
+            throw PostgresError.ledgerError(from: result, connection: handle)
+        }
+    }
+
+    private func connectionError(_ connection: OpaquePointer?, _ context: String) -> LedgerError {
+        let message = connection.map { String(cString: PQerrorMessage($0)).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return LedgerError(.databaseUnavailable, message.isEmpty ? context : "\(context): \(message)")
+    }
+}
+
+/// A statement prepared once per connection under a stable name.
+public struct PreparedStatement: Sendable, Hashable {
+    public let name: String
+    public let sql: String
+    public init(_ name: String, _ sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Lays out parameters in one buffer and hands libpq the parallel arrays it wants.
+private func withBoundParameters<R>(
+    _ parameters: [SQLParameter],
+    _ body: (Int32, UnsafePointer<Oid>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+) -> R {
+    var storage: [UInt8] = []
+    var offsets: [Int] = []
+    var lengths: [Int32] = []
+    storage.reserveCapacity(parameters.reduce(0) { $0 + ($1.bytes?.count ?? 0) + 1 })
+    for parameter in parameters {
+        if let bytes = parameter.bytes {
+            offsets.append(storage.count)
+            storage.append(contentsOf: bytes)
+            storage.append(0) // text parameters are NUL-terminated
+            lengths.append(Int32(bytes.count))
+        } else {
+            offsets.append(-1)
+            lengths.append(0)
+        }
+    }
+    let types = parameters.map { Oid($0.oid) }
+    let formats = parameters.map { $0.format.rawValue }
+    return storage.withUnsafeBufferPointer { buffer in
+        let base = UnsafeRawPointer(buffer.baseAddress)
+        let values: [UnsafePointer<CChar>?] = offsets.map { offset in
+            guard offset >= 0, let base else { return nil }
+            return base.advanced(by: offset).assumingMemoryBound(to: CChar.self)
+        }
+        return values.withUnsafeBufferPointer { v in
+            types.withUnsafeBufferPointer { t in
+                lengths.withUnsafeBufferPointer { l in
+                    formats.withUnsafeBufferPointer { f in
+                        body(Int32(parameters.count), t.baseAddress, v.baseAddress, l.baseAddress, f.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+}
+
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicated: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { duplicated.forEach { free($0) } }
+    let terminated: [UnsafePointer<CChar>?] = duplicated.map { $0.map { UnsafePointer($0) } } + [nil]
+    return terminated.withUnsafeBufferPointer { body($0.baseAddress!) }
+}

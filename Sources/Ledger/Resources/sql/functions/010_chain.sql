@@ -1,0 +1,43 @@
+-- The hash chain, defined once in SQL (mcledger's Swift verifier recomputes it
+-- independently; docs/ledger-format.md states it for auditors' own tools).
+--
+-- hash(n) = SHA-256(hash(n-1) || canonical_bytes(n)), hash(0) = 32 zero bytes,
+-- canonical_bytes = UTF-8 of the eight fields joined by '\n' (no trailing '\n'):
+--   position, stream, version, event_id, type, data::text, metadata::text,
+--   to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+
+-- The canonical text of recorded_at (microseconds, UTC, 'Z').
+CREATE OR REPLACE FUNCTION mcledger.canonical_time(p_at timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
+
+-- The canonical bytes of one event.
+CREATE OR REPLACE FUNCTION mcledger.canonical_bytes(
+    p_position bigint, p_stream text, p_version int, p_event_id uuid,
+    p_type text, p_data jsonb, p_metadata jsonb, p_recorded_at timestamptz
+) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+    SELECT convert_to(
+        p_position::text || E'\n' || p_stream || E'\n' || p_version::text || E'\n' ||
+        p_event_id::text || E'\n' || p_type || E'\n' || p_data::text || E'\n' ||
+        p_metadata::text || E'\n' || mcledger.canonical_time(p_recorded_at),
+        'UTF8')
+$$;
+
+-- One step of the chain: the previous hash (the aggregate's state, or the
+-- given starting hash on the first row) extended by one event's bytes.
+CREATE OR REPLACE FUNCTION mcledger.chain_step(p_state bytea, p_start bytea, p_canonical bytea) RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT sha256(coalesce(p_state, p_start) || p_canonical) $$;
+
+-- hash_chain(start, canonical) OVER (ORDER BY position) yields each row's hash.
+CREATE OR REPLACE AGGREGATE mcledger.hash_chain(bytea, bytea) (
+    SFUNC = mcledger.chain_step,
+    STYPE = bytea
+);
+
+-- The hash that precedes position 1.
+CREATE OR REPLACE FUNCTION mcledger.genesis_hash() RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea $$;

@@ -1,0 +1,93 @@
+-- The ledger's only write path.
+
+-- Serialises appenders: one appending transaction at a time per database.
+-- The lock is transaction-scoped and released only after COMMIT has made the
+-- transaction visible, so the next appender reads the new head and positions
+-- become visible in position order: a reader following positions can never
+-- see N+1 before N. (Sequences give no such guarantee; this is why none is used.)
+CREATE OR REPLACE FUNCTION mcledger.lock_appends() RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT pg_advisory_xact_lock('mcledger.events'::regclass::oid::bigint) $$;
+
+-- The current head of each given stream: its last version, type and data
+-- (streams that do not exist are absent from the result).
+CREATE OR REPLACE FUNCTION mcledger.stream_heads(p_streams text[])
+RETURNS TABLE (stream text, version int, type text, data jsonb)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.stream, e.version, e.type, e.data
+    FROM (SELECT DISTINCT unnest(p_streams) AS stream) s
+    CROSS JOIN LATERAL (
+        SELECT x.version, x.type, x.data FROM mcledger.events x
+        WHERE x.stream = s.stream ORDER BY x.version DESC LIMIT 1
+    ) e
+$$;
+
+-- Appends a batch atomically and returns its first and last position and
+-- its recorded_at. Guarantees:
+--  * holds the append lock (lock_appends) until commit;
+--  * positions continue the head with no gap; versions continue each stream
+--    with no gap (both computed here, under the lock, never by the caller);
+--  * recorded_at is the same for the whole batch and never earlier than the
+--    head's, so recorded_at is monotonic in position;
+--  * hash chains from the head's hash per docs/ledger-format.md;
+--  * notifies channel mcledger_events with the last position (delivered at commit).
+-- Domain validation (state machines, expectedVersion, idempotency) is done by
+-- the caller inside the same transaction, after lock_appends().
+CREATE OR REPLACE FUNCTION mcledger.append_events(
+    p_streams text[], p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[],
+    OUT first_position bigint, OUT last_position bigint, OUT recorded_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n int := coalesce(cardinality(p_streams), 0);
+    head_position bigint;
+    head_hash bytea;
+    head_at timestamptz;
+BEGIN
+    IF n = 0 THEN
+        RETURN;
+    END IF;
+    IF coalesce(cardinality(p_event_ids), -1) <> n OR coalesce(cardinality(p_types), -1) <> n
+       OR coalesce(cardinality(p_data), -1) <> n OR coalesce(cardinality(p_metadata), -1) <> n THEN
+        RAISE EXCEPTION 'append_events: the five arrays must have the same length (% streams)', n
+            USING ERRCODE = 'MLIN1';
+    END IF;
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'append_events must run in a READ COMMITTED transaction'
+            USING ERRCODE = 'MLIN1';
+    END IF;
+
+    PERFORM mcledger.lock_appends();
+    SELECT e.position, e.hash, e.recorded_at INTO head_position, head_hash, head_at
+    FROM mcledger.events e ORDER BY e.position DESC LIMIT 1;
+    head_position := coalesce(head_position, 0);
+    head_hash := coalesce(head_hash, mcledger.genesis_hash());
+    recorded_at := greatest(clock_timestamp(), head_at);
+
+    INSERT INTO mcledger.events (position, stream, version, event_id, type, data, metadata, recorded_at, hash)
+    SELECT c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata, append_events.recorded_at,
+           mcledger.hash_chain(head_hash,
+               mcledger.canonical_bytes(c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata,
+                                        append_events.recorded_at))
+               OVER (ORDER BY c.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    FROM (
+        SELECT head_position + i.ord AS position, i.stream,
+               (coalesce(h.version, 0) + row_number() OVER (PARTITION BY i.stream ORDER BY i.ord))::int AS version,
+               i.event_id, i.type, i.data, coalesce(i.metadata, '{}'::jsonb) AS metadata
+        FROM unnest(p_streams, p_event_ids, p_types, p_data, p_metadata)
+             WITH ORDINALITY AS i(stream, event_id, type, data, metadata, ord)
+        LEFT JOIN mcledger.stream_heads(p_streams) h ON h.stream = i.stream
+    ) c
+    ORDER BY c.position;
+
+    first_position := head_position + 1;
+    last_position := head_position + n;
+    PERFORM pg_notify('mcledger_events', last_position::text);
+END
+$$;
+
+REVOKE ALL ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mcledger.lock_appends() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]) TO mcledger_append;
+GRANT EXECUTE ON FUNCTION mcledger.lock_appends() TO mcledger_append;

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Limits of reads.
+public enum ReadLimits {
+    /// Events fetched per round trip when streaming history (keyset pages on position).
+    public static let pageSize = 5_000
+}
+
+extension EventStore {
+    /// The select list every read uses: fields exactly as the hash chain sees them.
+    static let recordColumns = """
+        position, stream, version, event_id::text, type, data::text, metadata::text,
+        to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), hash
+        """
+
+    /// Reads the events that match `filter` in position order, one page at a
+    /// time, calling `body` for each page. Memory stays bounded by one page,
+    /// however large the ledger. Each page is a separate statement, so a long
+    /// read holds no snapshot open; positions are gapless and only ever
+    /// appended, so keyset paging neither skips nor repeats an event.
+    /// `body` returns false to stop early.
+    public func read(_ filter: HistoryFilter, pageSize: Int = ReadLimits.pageSize, _ body: ([RecordedEvent]) async throws -> Bool) async throws {
+        let (conditions, parameters) = filter.conditions()
+        var after = filter.afterPosition ?? 0
+        var remaining = filter.limit ?? Int.max
+        let cursorIndex = parameters.count + 1
+        let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
+        let sql = "SELECT \(Self.recordColumns) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
+        while remaining > 0 {
+            let take = min(pageSize, remaining)
+            let result = try await connection.execute(sql, parameters + [.int8(after), .int8(take)])
+            let page = Self.records(result)
+            guard let last = page.last else { return }
+            remaining -= page.count
+            after = last.position
+            guard try await body(page) else { return }
+            if page.count < take { return }
+        }
+    }
+
+    /// All events of one stream in version order (bounded by `limit`).
+    public func readStream(_ stream: String, fromVersion: Int = 1, limit: Int = ReadLimits.pageSize) async throws(LedgerError) -> [RecordedEvent] {
+        let result = try await connection.execute(
+            "SELECT \(Self.recordColumns) FROM mcledger.events WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3",
+            [.text(stream), .int8(fromVersion), .int8(limit)])
+        return Self.records(result)
+    }
+
+    /// The head of the ledger: position and hash of the last event (nil when empty).
+    public func head() async throws(LedgerError) -> Digest? {
+        let result = try await connection.execute("SELECT position, hash FROM mcledger.events ORDER BY position DESC LIMIT 1")
+        guard result.count == 1, let position = result.int(0, 0), let hash = result.bytea(0, 1) else { return nil }
+        return Digest(position: position, hash: hash)
+    }
+
+    /// The last position recorded at or before `time` (0 when none).
+    public func position(asOf time: Date) async throws(LedgerError) -> Int {
+        let result = try await connection.execute(
+            "SELECT position FROM mcledger.events WHERE recorded_at <= $1 ORDER BY recorded_at DESC, position DESC LIMIT 1",
+            [.timestamptz(time)])
+        return result.int(0, 0) ?? 0
+    }
+
+    static func records(_ result: QueryResult) -> [RecordedEvent] {
+        var page: [RecordedEvent] = []
+        page.reserveCapacity(result.count)
+        for row in 0..<result.count {
+            page.append(RecordedEvent(
+                position: result.int(row, 0) ?? 0,
+                stream: result.string(row, 1) ?? "",
+                version: result.int(row, 2) ?? 0,
+                eventId: result.string(row, 3) ?? "",
+                type: result.string(row, 4) ?? "",
+                data: result.string(row, 5) ?? "{}",
+                metadata: result.string(row, 6) ?? "{}",
+                recordedAt: result.string(row, 7) ?? "",
+                hash: result.bytea(row, 8) ?? []))
+        }
+        return page
+    }
+}

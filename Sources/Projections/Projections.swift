@@ -1,0 +1,2 @@
+/// Read models over the ledger (issue 3).
+public enum Projections {}

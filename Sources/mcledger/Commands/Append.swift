@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import Ledger
+
+/// `mcledger append [FILE|-]`: appends NDJSON events in atomic batches.
+struct Append: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Append NDJSON events (one per line) from FILE or stdin.",
+        discussion: """
+            Events are appended in atomic batches of at most \(AppendLimits.maxBatchEvents) lines. On the first \
+            rejected line, the batch holding it is not appended, nothing after it is read, and the error names \
+            the line, the reason and how many lines before it were committed. Prints a JSON summary: \
+            appended, duplicates, firstPosition, lastPosition.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: "NDJSON file, or - for stdin (the default).")
+    var file: String = "-"
+
+    @Flag(help: "Accept events of unknown types that name an explicit stream (no domain validation).")
+    var raw = false
+
+    @Option(help: "Events per atomic batch (1...\(AppendLimits.maxBatchEvents)).")
+    var batchSize: Int = AppendLimits.maxBatchEvents
+
+    func validate() throws {
+        guard (1...AppendLimits.maxBatchEvents).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and \(AppendLimits.maxBatchEvents)")
+        }
+    }
+
+    func run() async throws {
+        var summary = AppendSummary()
+        do {
+            try await appendAll(&summary)
+            var out = StandardOutput()
+            out.write(summary.json(error: nil) + "\n")
+        } catch let error as LedgerError {
+            var out = StandardOutput()
+            out.write(summary.json(error: error) + "\n")
+            out.flush()
+            let committed = "\(summary.committedLines) line(s) before it were committed (\(summary.appended) appended, \(summary.duplicates) already present)"
+            var described = error
+            described.message += "; \(committed)"
+            throw described.report(command: "append")
+        }
+    }
+
+    private func appendAll(_ summary: inout AppendSummary) async throws(LedgerError) {
+        let descriptor = try openInput()
+        defer { if descriptor != 0 { close(descriptor) } }
+        let store = EventStore(connection: try await database.connect())
+        defer { Task { await store.connection.close() } }
+        var reader = NDJSONLineReader(fileDescriptor: descriptor)
+        let parser = EnvelopeParser(allowRaw: raw)
+        var progress = ProgressReporter("append")
+        // While one batch commits on the connection's thread, the next is parsed here.
+        var inFlight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int)?
+        var done = false
+        while !done {
+            var batch: [ProposedEvent] = []
+            var lines: [Int] = []
+            var lastLine = summary.committedLines
+            var parseError: LedgerError?
+            batch.reserveCapacity(batchSize)
+            while batch.count < batchSize {
+                let line: NDJSONLineReader.Line
+                do throws(LedgerError) {
+                    guard let next = try reader.next() else {
+                        done = true
+                        break
+                    }
+                    line = next
+                } catch {
+                    parseError = error.line == nil ? error.at(line: lastLine + 1) : error
+                    done = true
+                    break
+                }
+                lastLine = line.lineNumber
+                if EnvelopeParser.isBlank(line.bytes) { continue }
+                do throws(LedgerError) {
+                    batch.append(try parser.parse(line.bytes))
+                    lines.append(line.lineNumber)
+                } catch {
+                    parseError = error.at(line: line.lineNumber)
+                    done = true
+                    break
+                }
+            }
+            if let previous = inFlight {
+                try await finish(previous, &summary)
+                inFlight = nil
+                progress.update(summary.appended + summary.duplicates)
+            }
+            if let parseError { throw parseError }
+            if !batch.isEmpty {
+                let events = batch
+                inFlight = (Task { try await store.append(events) }, lines, lastLine)
+            } else {
+                summary.committedLines = lastLine
+            }
+        }
+        if let previous = inFlight { try await finish(previous, &summary) }
+        progress.finish()
+    }
+
+    private func finish(_ flight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int), _ summary: inout AppendSummary) async throws(LedgerError) {
+        do {
+            let outcome = try await flight.task.value
+            summary.add(outcome)
+            summary.committedLines = flight.lastLine
+        } catch let error as LedgerError {
+            var located = error
+            if let index = error.details["index"].flatMap(Int.init), index < flight.lines.count {
+                located.line = flight.lines[index]
+            }
+            throw located
+        } catch {
+            throw LedgerError(.internal, "append failed: \(error)")
+        }
+    }
+
+    private func openInput() throws(LedgerError) -> Int32 {
+        if file == "-" { return 0 }
+        let descriptor = open(file, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw LedgerError(.usage, "cannot open '\(file)': \(String(cString: strerror(errno)))")
+        }
+        return descriptor
+    }
+}
+
+/// The running totals `append` prints as JSON.
+struct AppendSummary {
+    var appended = 0
+    var duplicates = 0
+    var firstPosition: Int?
+    var lastPosition: Int?
+    /// Input lines (blank ones included) whose batches are committed.
+    var committedLines = 0
+
+    mutating func add(_ outcome: AppendOutcome) {
+        appended += outcome.appended
+        duplicates += outcome.duplicates
+        if firstPosition == nil { firstPosition = outcome.firstPosition }
+        lastPosition = outcome.lastPosition ?? lastPosition
+    }
+
+    func json(error: LedgerError?) -> String {
+        func number(_ value: Int?) -> String { value.map(String.init) ?? "null" }
+        var text = "{\"appended\":\(appended),\"duplicates\":\(duplicates),\"firstPosition\":\(number(firstPosition)),\"lastPosition\":\(number(lastPosition))"
+        if let error {
+            text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONText.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONText.quoted(error.message))}"
+        }
+        return text + "}"
+    }
+}
