@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(
             name: "LedgerTestSupport",
-            dependencies: ["Ledger"],
+            dependencies: ["Ledger", "Projections"],
             path: "Tests/LedgerTestSupport"
         ),
         .testTarget(
@@ -59,6 +59,10 @@ let package = Package(
         ),
         .testTarget(
             name: "LedgerTests",
+            dependencies: ["Ledger", "Projections", "LedgerTestSupport"]
+        ),
+        .testTarget(
+            name: "ProjectionTests",
             dependencies: ["Ledger", "Projections", "LedgerTestSupport"]
         ),
     ],

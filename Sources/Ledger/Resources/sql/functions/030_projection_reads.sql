@@ -1,0 +1,127 @@
+-- Set-based reads that the projections are made of. Each answers for a
+-- range of positions (p_from, p_to] and depends only on mcledger.events.
+
+-- The status-count changes caused by the events in (p_from, p_to]: for each
+-- transactional event touched, -1 in the status it had before the range and
+-- +1 in the status it has at the end; plus the retries and late bounces seen.
+-- Keyed by the instance, queue and eventType of the event's first status change.
+CREATE OR REPLACE FUNCTION mcledger.count_deltas(p_from bigint, p_to bigint)
+RETURNS TABLE (instance text, queue text, event_type text, metric text, n bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+WITH changes AS (
+    SELECT e.stream, e.version, e.data->>'to' AS status
+    FROM mcledger.events e
+    WHERE e.position > p_from AND e.position <= p_to AND e.type = 'EventStatusChanged'
+),
+streams AS (
+    SELECT c.stream, min(c.version) AS first_version, max(c.version) AS last_version
+    FROM changes c GROUP BY c.stream
+),
+keyed AS (
+    SELECT s.stream,
+           v1.data->>'instance' AS instance,
+           v1.data->>'queue' AS queue,
+           coalesce(v1.data->>'eventType', '') AS event_type,
+           CASE WHEN s.first_version > 1 THEN
+               (SELECT p.data->>'to' FROM mcledger.events p WHERE p.stream = s.stream AND p.version = s.first_version - 1)
+           END AS before,
+           (SELECT l.data->>'to' FROM mcledger.events l WHERE l.stream = s.stream AND l.version = s.last_version) AS after
+    FROM streams s
+    JOIN mcledger.events v1 ON v1.stream = s.stream AND v1.version = 1
+),
+steps AS (
+    SELECT c.stream, c.status,
+           coalesce(lag(c.status) OVER (PARTITION BY c.stream ORDER BY c.version), k.before) AS previous
+    FROM changes c JOIN keyed k ON k.stream = c.stream
+)
+SELECT d.instance, d.queue, d.event_type, d.metric, sum(d.n)::bigint
+FROM (
+    SELECT k.instance, k.queue, k.event_type, k.before AS metric, -1 AS n FROM keyed k WHERE k.before IS NOT NULL
+    UNION ALL
+    SELECT k.instance, k.queue, k.event_type, k.after, 1 FROM keyed k
+    UNION ALL
+    SELECT k.instance, k.queue, k.event_type,
+           CASE WHEN s.status = 'pending' THEN 'retries' ELSE 'lateBounces' END, 1
+    FROM steps s JOIN keyed k ON k.stream = s.stream
+    WHERE (s.status = 'pending' AND s.previous IN ('pending', 'pendingDelivery'))
+       OR (s.status = 'deliveryFailed' AND s.previous = 'sent')
+) d
+GROUP BY 1, 2, 3, 4
+HAVING sum(d.n) <> 0
+$$;
+
+-- The instance-, account- and workflow- streams with an event in (p_from, p_to]:
+-- each one's first event data and its last event as of p_to.
+CREATE OR REPLACE FUNCTION mcledger.topology_changes(p_from bigint, p_to bigint)
+RETURNS TABLE (stream text, category text, first_data jsonb, last_type text, last_data jsonb, version int, last_position bigint)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT DISTINCT ON (e.stream) e.stream, split_part(e.stream, '-', 1), f.data, e.type, e.data, e.version, e.position
+    FROM mcledger.events e
+    JOIN mcledger.events f ON f.stream = e.stream AND f.version = 1
+    WHERE ((e.stream >= 'account-' AND e.stream < 'account.')
+        OR (e.stream >= 'instance-' AND e.stream < 'instance.')
+        OR (e.stream >= 'workflow-' AND e.stream < 'workflow.'))
+      AND e.position > p_from AND e.position <= p_to
+    ORDER BY e.stream, e.version DESC
+$$;
+
+-- The counts as of position p_position: the live table when it is at or
+-- before p_position, else the nearest snapshot before it, plus the deltas of
+-- the events in between. Runs in the caller's snapshot (STABLE), so it is
+-- consistent even while the projector writes.
+CREATE OR REPLACE FUNCTION mcledger.counts_at(p_position bigint)
+RETURNS TABLE (instance text, queue text, event_type text, metric text, n bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    checkpoint bigint;
+    base bigint;
+BEGIN
+    SELECT c.position INTO checkpoint FROM mcledger.projection_checkpoints c WHERE c.name = 'counts';
+    IF checkpoint IS NOT NULL AND checkpoint <= p_position THEN
+        RETURN QUERY
+            SELECT x.instance, x.queue, x.event_type, x.metric, sum(x.n)::bigint FROM (
+                SELECT s.instance, s.queue, s.event_type, s.metric, s.n FROM mcledger.status_counts s
+                UNION ALL
+                SELECT d.instance, d.queue, d.event_type, d.metric, d.n FROM mcledger.count_deltas(checkpoint, p_position) d
+            ) x GROUP BY 1, 2, 3, 4 HAVING sum(x.n) <> 0;
+    ELSE
+        SELECT coalesce(max(s.position), 0) INTO base
+        FROM mcledger.status_count_snapshots s WHERE s.position <= p_position;
+        RETURN QUERY
+            SELECT x.instance, x.queue, x.event_type, x.metric, sum(x.n)::bigint FROM (
+                SELECT s.instance, s.queue, s.event_type, s.metric, s.n FROM mcledger.status_count_snapshots s WHERE s.position = base
+                UNION ALL
+                SELECT d.instance, d.queue, d.event_type, d.metric, d.n FROM mcledger.count_deltas(base, p_position) d
+            ) x GROUP BY 1, 2, 3, 4 HAVING sum(x.n) <> 0;
+    END IF;
+END
+$$;
+
+-- The topology (readiness state) as of position p_position: the live table
+-- overlaid with the streams changed after its checkpoint, or, for a point
+-- before the checkpoint, straight from the events (cheap: only the
+-- instance-, account- and workflow- streams are read, through the stream index).
+CREATE OR REPLACE FUNCTION mcledger.topology_at(p_position bigint)
+RETURNS TABLE (stream text, category text, first_data jsonb, last_type text, last_data jsonb, version int, last_position bigint)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    checkpoint bigint;
+BEGIN
+    SELECT c.position INTO checkpoint FROM mcledger.projection_checkpoints c WHERE c.name = 'readiness';
+    IF checkpoint IS NOT NULL AND checkpoint <= p_position THEN
+        RETURN QUERY
+            SELECT DISTINCT ON (x.stream) x.stream, x.category, x.first_data, x.last_type, x.last_data, x.version, x.last_position
+            FROM (
+                SELECT t.stream, t.category, t.first_data, t.last_type, t.last_data, t.version, t.position AS last_position FROM mcledger.topology t
+                UNION ALL
+                SELECT * FROM mcledger.topology_changes(checkpoint, p_position)
+            ) x ORDER BY x.stream, x.version DESC;
+    ELSE
+        RETURN QUERY SELECT * FROM mcledger.topology_changes(0, p_position);
+    END IF;
+END
+$$;

@@ -1,0 +1,67 @@
+import Foundation
+import Ledger
+
+/// Keeps the projections up to date: catches up from each checkpoint in
+/// batches, then follows the ledger live (woken by NOTIFY from the append
+/// path, with a poll as a fallback). Each batch and its checkpoint commit
+/// together (`mcledger.project`), so a crash never double-counts or skips.
+public struct Projector: Sendable {
+    /// The projections mcledger maintains.
+    public static let names = ["readiness", "counts"]
+    /// Events applied per transaction by the live projector.
+    public static let batchEvents = 50_000
+    /// Events applied per transaction by a rebuild.
+    public static let rebuildChunkEvents = 250_000
+    /// Longest wait for a notification before polling anyway.
+    public static let pollInterval: Duration = .seconds(1)
+
+    public let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Validates projection names given by a user (all of them when empty).
+    public static func validate(_ names: [String]) throws(LedgerError) -> [String] {
+        if names.isEmpty { return Self.names }
+        for name in names where !Self.names.contains(name) {
+            throw LedgerError(.usage, "unknown projection '\(name)': expected one of \(Self.names.joined(separator: ", "))")
+        }
+        return names
+    }
+
+    /// Applies every event up to the current head; returns each projection's checkpoint.
+    @discardableResult
+    public func catchUp(_ names: [String] = Projector.names, maxEvents: Int = Projector.batchEvents,
+                        progress: (@Sendable (String, Int) -> Void)? = nil) async throws(LedgerError) -> [String: Int] {
+        var reached: [String: Int] = [:]
+        for name in names {
+            var previous = -1
+            while true {
+                let position = try await step(name, maxEvents: maxEvents)
+                progress?(name, position)
+                if position == previous { break }
+                previous = position
+            }
+            reached[name] = previous
+        }
+        return reached
+    }
+
+    /// One checkpointed batch of one projection; returns its new checkpoint.
+    public func step(_ name: String, maxEvents: Int = Projector.batchEvents) async throws(LedgerError) -> Int {
+        try await connection.withTransaction { connection throws(LedgerError) in
+            try connection.execute("SELECT mcledger.project($1, $2)", [.text(name), .int8(maxEvents)]).int(0, 0) ?? 0
+        }
+    }
+
+    /// Follows the ledger until the task is cancelled.
+    public func run(onBatch: (@Sendable ([String: Int]) -> Void)? = nil) async throws(LedgerError) {
+        try await connection.listen("mcledger_events")
+        while !Task.isCancelled {
+            let reached = try await catchUp()
+            onBatch?(reached)
+            _ = try await connection.waitForNotifications(timeout: Self.pollInterval)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// Read models over the ledger (issue 3).
-public enum Projections {}

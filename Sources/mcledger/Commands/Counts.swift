@@ -1,0 +1,63 @@
+import ArgumentParser
+import Ledger
+import Projections
+
+/// `mcledger counts`: how many transactional events are in each status.
+struct Counts: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How many transactional events are in each status: overall, per instance, per queue and per event type.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var point: PointOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors("counts") {
+            let point = try point.point()
+            let store = EventStore(connection: try await database.connect())
+            defer { Task { await store.connection.close() } }
+            let counts = try await ProjectionReader(store: store).counts(at: point)
+            let out = StandardOutput()
+            out.write(json ? CountsFormat.json(counts) + "\n" : CountsFormat.text(counts))
+            out.flush()
+        }
+    }
+}
+
+/// Renderings of `StatusCounts`.
+enum CountsFormat {
+    static func json(_ counts: StatusCounts) -> String {
+        func object(_ byStatus: StatusCounts.ByStatus) -> String {
+            "{" + EventStatus.allCases.map { "\"\($0.rawValue)\":\(byStatus[$0])" }.joined(separator: ",") + "}"
+        }
+        func keyed(_ groups: [String: StatusCounts.ByStatus]) -> String {
+            "{" + groups.keys.sorted().map { "\(JSONText.quoted($0)):\(object(groups[$0]!))" }.joined(separator: ",") + "}"
+        }
+        return "{\"position\":\(counts.position),\"total\":\(counts.total),\"byStatus\":\(object(counts.byStatus)),\"byInstance\":\(keyed(counts.byInstance)),\"byQueue\":\(keyed(counts.byQueue)),\"byEventType\":\(keyed(counts.byEventType)),\"retries\":\(counts.retries),\"lateBounces\":\(counts.lateBounces)}"
+    }
+
+    static func text(_ counts: StatusCounts) -> String {
+        let statuses = EventStatus.allCases
+        let width = 14
+        func pad(_ s: String, _ w: Int) -> String { s.count >= w ? s : s + String(repeating: " ", count: w - s.count) }
+        func lpad(_ s: String, _ w: Int) -> String { s.count >= w ? s : String(repeating: " ", count: w - s.count) + s }
+        var text = "Transactional events at position \(counts.position): \(counts.total) (retries: \(counts.retries), late bounces: \(counts.lateBounces))\n\n"
+        text += pad("", 22) + statuses.map { lpad(shortLabel($0), width) }.joined() + lpad("total", width) + "\n"
+        func row(_ label: String, _ byStatus: StatusCounts.ByStatus) {
+            text += pad(label, 22) + statuses.map { lpad(String(byStatus[$0]), width) }.joined() + lpad(String(byStatus.total), width) + "\n"
+        }
+        row("all", counts.byStatus)
+        for (key, value) in counts.byQueue.sorted(by: { $0.key < $1.key }) { row("queue \(key)", value) }
+        for (key, value) in counts.byInstance.sorted(by: { $0.key < $1.key }) { row(key, value) }
+        return text
+    }
+
+    private static func shortLabel(_ status: EventStatus) -> String {
+        switch status {
+        case .notTakenIntoAccount: return "notTakenInto"
+        case .pendingDelivery: return "pendingDeliv"
+        case .deliveryFailed: return "deliveryFail"
+        default: return status.rawValue
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Ledger
+import Projections
+
+/// `mcledger readiness`: may message templates be deployed?
+struct Readiness: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "May transactional message templates be deployed? Per instance, with every unmet requirement.")
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var point: PointOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        try await runReportingErrors("readiness") {
+            let point = try point.point()
+            let store = EventStore(connection: try await database.connect())
+            defer { Task { await store.connection.close() } }
+            let answer = try await ProjectionReader(store: store).readiness(at: point)
+            let out = StandardOutput()
+            out.write(json ? ReadinessFormat.json(answer) + "\n" : ReadinessFormat.text(answer))
+            out.flush()
+        }
+    }
+}
+
+/// Renderings of a `ReadinessAnswer`.
+enum ReadinessFormat {
+    static func json(_ answer: ReadinessAnswer) -> String {
+        let instances = answer.instances.map { instance in
+            let missing = instance.missing.map {
+                "{\"instance\":\(JSONText.quoted($0.instance)),\"workflow\":\(JSONText.quoted($0.workflow)),\"state\":\(JSONText.quoted($0.state)),\"need\":\(JSONText.quoted($0.need))}"
+            }
+            return "{\"instance\":\(JSONText.quoted(instance.instance)),\"role\":\(JSONText.quoted(instance.role)),\"required\":\(instance.required),\"ready\":\(instance.ready),\"missing\":[\(missing.joined(separator: ","))]}"
+        }
+        return "{\"ready\":\(answer.ready),\"position\":\(answer.position),\"instances\":[\(instances.joined(separator: ","))]}"
+    }
+
+    static func text(_ answer: ReadinessAnswer) -> String {
+        var text = answer.ready
+            ? "READY: message templates may be deployed (position \(answer.position))\n"
+            : "NOT READY: message templates may not be deployed yet (position \(answer.position))\n"
+        if answer.instances.isEmpty { text += "  no execution or minimal instance is known yet\n" }
+        for instance in answer.instances {
+            let mark = instance.ready ? "ready" : "not ready"
+            text += "  \(instance.instance) (\(instance.role)\(instance.required ? "" : ", not required")): \(mark)\n"
+            for missing in instance.missing {
+                text += "    - \(missing.instance)/\(missing.workflow) is \(missing.state), needs \(missing.need)\n"
+            }
+        }
+        return text
+    }
+}
