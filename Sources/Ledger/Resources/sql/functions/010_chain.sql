@@ -11,18 +11,31 @@ CREATE OR REPLACE FUNCTION mcledger.canonical_time(p_at timestamptz) RETURNS tex
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
--- The canonical bytes of one event.
+-- The canonical bytes of one event, given recorded_at already in its
+-- canonical text form (append_events formats it once per batch). Plain SQL
+-- over immutable casts, so the planner inlines it into the caller's query.
 CREATE OR REPLACE FUNCTION mcledger.canonical_bytes(
     p_position bigint, p_stream text, p_version int, p_event_id uuid,
-    p_type text, p_data jsonb, p_metadata jsonb, p_recorded_at timestamptz
+    p_type text, p_data jsonb, p_metadata jsonb, p_recorded_at text
 ) RETURNS bytea
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
     SELECT convert_to(
         p_position::text || E'\n' || p_stream || E'\n' || p_version::text || E'\n' ||
         p_event_id::text || E'\n' || p_type || E'\n' || p_data::text || E'\n' ||
-        p_metadata::text || E'\n' || mcledger.canonical_time(p_recorded_at),
+        p_metadata::text || E'\n' || p_recorded_at,
         'UTF8')
+$$;
+
+-- The canonical bytes of one stored event (for auditors' queries).
+CREATE OR REPLACE FUNCTION mcledger.canonical_bytes(
+    p_position bigint, p_stream text, p_version int, p_event_id uuid,
+    p_type text, p_data jsonb, p_metadata jsonb, p_recorded_at timestamptz
+) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT mcledger.canonical_bytes(p_position, p_stream, p_version, p_event_id, p_type, p_data, p_metadata,
+                                    mcledger.canonical_time(p_recorded_at))
 $$;
 
 -- One step of the chain: the previous hash (the aggregate's state, or the

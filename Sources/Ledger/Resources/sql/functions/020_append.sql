@@ -44,6 +44,7 @@ DECLARE
     head_position bigint;
     head_hash bytea;
     head_at timestamptz;
+    recorded_text text;
 BEGIN
     IF n = 0 THEN
         RETURN;
@@ -64,12 +65,13 @@ BEGIN
     head_position := coalesce(head_position, 0);
     head_hash := coalesce(head_hash, mcledger.genesis_hash());
     recorded_at := greatest(clock_timestamp(), head_at);
+    recorded_text := mcledger.canonical_time(recorded_at);
 
     INSERT INTO mcledger.events (position, stream, version, event_id, type, data, metadata, recorded_at, hash)
     SELECT c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata, append_events.recorded_at,
            mcledger.hash_chain(head_hash,
                mcledger.canonical_bytes(c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata,
-                                        append_events.recorded_at))
+                                        recorded_text))
                OVER (ORDER BY c.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     FROM (
         SELECT head_position + i.ord AS position, i.stream,
