@@ -74,3 +74,17 @@ public struct ProjectionReader: Sendable {
         }
     }
 }
+
+extension ProjectionReader {
+    /// Brings `names` up to the head first when the connected role may run
+    /// the projector, so that answers at the head only add a few events to
+    /// the projection. A role without that right (mcledger_read) still gets an
+    /// exact answer: the projection plus every event after its checkpoint.
+    public func catchUpIfPermitted(_ names: [String]) async throws(LedgerError) {
+        do throws(LedgerError) {
+            try await Projector(connection: store.connection).catchUp(names)
+        } catch where error.details["sqlstate"] == "42501" {
+            return // read-only role: the answer is computed without moving the checkpoint
+        }
+    }
+}

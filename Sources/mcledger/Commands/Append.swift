@@ -32,12 +32,12 @@ struct Append: AsyncParsableCommand {
 
     func run() async throws {
         var summary = AppendSummary()
-        do {
+        do throws(LedgerError) {
             try await appendAll(&summary)
-            var out = StandardOutput()
+            let out = StandardOutput()
             out.write(summary.json(error: nil) + "\n")
-        } catch let error as LedgerError {
-            var out = StandardOutput()
+        } catch {
+            let out = StandardOutput()
             out.write(summary.json(error: error) + "\n")
             out.flush()
             let committed = "\(summary.committedLines) line(s) before it were committed (\(summary.appended) appended, \(summary.duplicates) already present)"

@@ -16,7 +16,9 @@ struct Counts: AsyncParsableCommand {
             let point = try point.point()
             let store = EventStore(connection: try await database.connect())
             defer { Task { await store.connection.close() } }
-            let counts = try await ProjectionReader(store: store).counts(at: point)
+            let reader = ProjectionReader(store: store)
+            try await reader.catchUpIfPermitted(["counts"])
+            let counts = try await reader.counts(at: point)
             let out = StandardOutput()
             out.write(json ? CountsFormat.json(counts) + "\n" : CountsFormat.text(counts))
             out.flush()

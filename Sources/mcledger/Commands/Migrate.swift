@@ -13,7 +13,7 @@ struct Migrate: AsyncParsableCommand {
             let connection = try await database.location.connect()
             defer { Task { await connection.close() } }
             let applied = try await Migrator().migrate(connection)
-            var out = StandardOutput()
+            let out = StandardOutput()
             out.write(applied.isEmpty ? "schema up to date\n" : "applied: \(applied.joined(separator: ", "))\n")
         }
     }

@@ -16,7 +16,9 @@ struct Readiness: AsyncParsableCommand {
             let point = try point.point()
             let store = EventStore(connection: try await database.connect())
             defer { Task { await store.connection.close() } }
-            let answer = try await ProjectionReader(store: store).readiness(at: point)
+            let reader = ProjectionReader(store: store)
+            try await reader.catchUpIfPermitted(["readiness"])
+            let answer = try await reader.readiness(at: point)
             let out = StandardOutput()
             out.write(json ? ReadinessFormat.json(answer) + "\n" : ReadinessFormat.text(answer))
             out.flush()

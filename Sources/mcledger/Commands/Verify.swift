@@ -23,7 +23,7 @@ struct Verify: AsyncParsableCommand {
                 progress.update(done, total)
             }
             progress.finish()
-            var out = StandardOutput()
+            let out = StandardOutput()
             if json {
                 out.write(Self.json(report) + "\n")
             } else if digest && report.ok {
