@@ -55,8 +55,7 @@ struct Append: AsyncParsableCommand {
         var reader = NDJSONLineReader(fileDescriptor: descriptor)
         let parser = EnvelopeParser(allowRaw: raw)
         var progress = ProgressReporter("append")
-        // While one batch commits on the connection's thread, the next is parsed here.
-        var inFlight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int)?
+        var pipeline = PipelinedAppender(store: store)
         var done = false
         while !done {
             var batch: [ProposedEvent] = []
@@ -74,7 +73,6 @@ struct Append: AsyncParsableCommand {
                     line = next
                 } catch {
                     parseError = error.line == nil ? error.at(line: lastLine + 1) : error
-                    done = true
                     break
                 }
                 lastLine = line.lineNumber
@@ -84,41 +82,19 @@ struct Append: AsyncParsableCommand {
                     lines.append(line.lineNumber)
                 } catch {
                     parseError = error.at(line: line.lineNumber)
-                    done = true
                     break
                 }
             }
-            if let previous = inFlight {
-                try await finish(previous, &summary)
-                inFlight = nil
-                progress.update(summary.appended + summary.duplicates)
+            if let parseError {
+                // The batch holding the bad line is not appended; the one in flight is.
+                try await pipeline.drain(into: &summary)
+                throw parseError
             }
-            if let parseError { throw parseError }
-            if !batch.isEmpty {
-                let events = batch
-                inFlight = (Task { try await store.append(events) }, lines, lastLine)
-            } else {
-                summary.committedLines = lastLine
-            }
+            try await pipeline.submit(batch, lines: lines, lastLine: lastLine, into: &summary)
+            progress.update(summary.appended + summary.duplicates)
         }
-        if let previous = inFlight { try await finish(previous, &summary) }
+        try await pipeline.drain(into: &summary)
         progress.finish()
-    }
-
-    private func finish(_ flight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int), _ summary: inout AppendSummary) async throws(LedgerError) {
-        do {
-            let outcome = try await flight.task.value
-            summary.add(outcome)
-            summary.committedLines = flight.lastLine
-        } catch let error as LedgerError {
-            var located = error
-            if let index = error.details["index"].flatMap(Int.init), index < flight.lines.count {
-                located.line = flight.lines[index]
-            }
-            throw located
-        } catch {
-            throw LedgerError(.internal, "append failed: \(error)")
-        }
     }
 
     private func openInput() throws(LedgerError) -> Int32 {

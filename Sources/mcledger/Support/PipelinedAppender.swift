@@ -1,0 +1,46 @@
+import Ledger
+
+/// Appends batches with one batch in flight: while a batch commits on the
+/// connection's own thread, the caller reads and parses the next one.
+/// Each batch stays atomic; the first failure stops everything after it.
+struct PipelinedAppender {
+    let store: EventStore
+    private var inFlight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int)?
+
+    init(store: EventStore) {
+        self.store = store
+    }
+
+    /// Waits for the batch in flight (if any), then starts appending `events`.
+    /// `lines` are the input line of each event; `lastLine` the last input
+    /// line the batch covers (blank lines included).
+    mutating func submit(_ events: [ProposedEvent], lines: [Int], lastLine: Int, into summary: inout AppendSummary) async throws(LedgerError) {
+        try await drain(into: &summary)
+        guard !events.isEmpty else {
+            summary.committedLines = lastLine
+            return
+        }
+        let store = self.store
+        inFlight = (Task { try await store.append(events) }, lines, lastLine)
+    }
+
+    /// Waits for the batch in flight and adds its outcome to `summary`.
+    /// An error names the input line of the event that caused it.
+    mutating func drain(into summary: inout AppendSummary) async throws(LedgerError) {
+        guard let flight = inFlight else { return }
+        inFlight = nil
+        do {
+            let outcome = try await flight.task.value
+            summary.add(outcome)
+            summary.committedLines = flight.lastLine
+        } catch let error as LedgerError {
+            var located = error
+            if let index = error.details["index"].flatMap(Int.init), index < flight.lines.count {
+                located.line = flight.lines[index]
+            }
+            throw located
+        } catch {
+            throw LedgerError(.internal, "append failed: \(error)")
+        }
+    }
+}
