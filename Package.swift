@@ -29,7 +29,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: [.copy("Resources/sql")]
+            resources: [.copy("Resources/sql")],
+            // The ledger's hot paths (JSON parsing, hashing, row decoding) are
+            // optimised even in debug builds, so `swift run mcledger demo` and
+            // the tests run at a useful speed. Only for this root package.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "Projections",
