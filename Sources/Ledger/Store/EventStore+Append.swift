@@ -10,142 +10,204 @@ extension EventStore {
     ///    position and not appended again; with other content it is a conflict;
     /// 2. `expectedVersion` against the stream's version at that point of the batch;
     /// 3. the domain rules of each stream (`StreamState.applying`).
-    /// Any failure rolls back the whole batch; the error's `details["index"]`
+    /// Any failure appends nothing of the batch; the error's `details["index"]`
     /// is the 0-based index of the offending event. The call returns only
     /// after COMMIT succeeded (durable with the server's `synchronous_commit`).
     public func append(_ events: [ProposedEvent]) async throws(LedgerError) -> AppendOutcome {
-        guard !events.isEmpty else { return AppendOutcome(positions: [], isDuplicate: [], recordedAt: nil) }
-        guard events.count <= AppendLimits.maxBatchEvents * 8 else {
-            throw LedgerError(.invalidInput, "a batch holds at most \(AppendLimits.maxBatchEvents * 8) events (got \(events.count))")
-        }
-        return try await connection.withTransaction { connection throws(LedgerError) in
-            try Self.appendLocked(connection, events)
-        }
+        try await append(requests: [events])[0].get()
     }
 
-    /// The body of `append`, run on the connection inside its transaction.
-    static func appendLocked(_ connection: isolated PostgresConnection, _ events: [ProposedEvent]) throws(LedgerError) -> AppendOutcome {
-        let streams = Array(Set(events.map(\.stream)))
+    /// Appends several independent requests in ONE transaction (group commit).
+    ///
+    /// Each request keeps its own atomicity and its own conflict and
+    /// idempotency semantics, exactly as if appended alone in order: a request
+    /// that fails (conflict, illegal transition) gets its error and appends
+    /// nothing, while the others commit. Requests see each other in order
+    /// (a later request may continue a stream an earlier one started).
+    /// If the transaction itself fails, every request gets that error.
+    public func append(requests: [[ProposedEvent]]) async throws(LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+        let total = requests.reduce(0) { $0 + $1.count }
+        guard total <= AppendLimits.maxTransactionEvents else {
+            throw LedgerError(.invalidInput, "one transaction holds at most \(AppendLimits.maxTransactionEvents) events (got \(total))")
+        }
+        guard total > 0 else { return requests.map { _ in .success(AppendOutcome(positions: [], isDuplicate: [], recordedAt: nil)) } }
+        return try await connection.withTransaction { connection throws(LedgerError) in
+            try AppendPlan.execute(connection, requests)
+        }
+    }
+}
+
+/// One group-commit transaction: reads what the checks need under the append
+/// lock, validates each request in order against the running stream states,
+/// inserts the accepted events with one `append_events` call, and maps the
+/// positions back to the requests.
+enum AppendPlan {
+    /// Where an accepted or repeated event's position comes from.
+    private enum Slot {
+        case fresh(Int)          // index into the insert list
+        case stored(Int)         // position already in the ledger
+    }
+
+    private struct Accepted {
+        var slots: [Slot]
+        var isDuplicate: [Bool]
+    }
+
+    static func execute(_ connection: isolated PostgresConnection, _ requests: [[ProposedEvent]]) throws(LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+        let all = requests.flatMap { $0 }
+        let streams = Array(Set(all.map(\.stream)))
         // One round trip: take the lock, then read what the checks need under it.
         let results = try connection.pipeline([
             (AppendSQL.lock, []),
-            (AppendSQL.existingIds, [.uuidArray(events.map(\.eventId))]),
+            (AppendSQL.existingIds, [.uuidArray(all.map(\.eventId))]),
             (AppendSQL.streamHeads, [.textArray(streams)]),
         ])
-        let existing = results[1]
-        let heads = results[2]
+        let stored = try storedRepeats(connection, all, results[1])
+        var state = streamStates(results[2])
 
-        var isDuplicate = [Bool](repeating: false, count: events.count)
-        var positions = [Int](repeating: 0, count: events.count)
-        var repeatOf: [Int: Int] = [:] // index -> earlier index in this batch
-
-        // 1. Repeats of events already in the ledger.
-        if existing.count > 0 {
-            try Self.matchStored(connection, events, existing, &isDuplicate, &positions)
-        }
-        // ... and repeats within the batch.
-        var firstIndexOfId: [UUID: Int] = [:]
-        for (index, event) in events.enumerated() where !isDuplicate[index] {
-            if let first = firstIndexOfId[event.eventId] {
-                let original = events[first]
-                guard original.stream == event.stream, original.type == event.type, original.data == event.data else {
-                    throw LedgerError(.conflict, "eventId \(event.eventId.uuidString.lowercased()) appears twice in the batch with different content", details: ["index": "\(index)", "eventId": event.eventId.uuidString.lowercased(), "stream": event.stream])
+        var inserts: [ProposedEvent] = []
+        var firstSlotOfId: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
+        var outcomes: [Result<Accepted, LedgerError>] = []
+        for request in requests {
+            var local = state
+            var localInserts: [ProposedEvent] = []
+            var localIds: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
+            var accepted = Accepted(slots: [], isDuplicate: [])
+            var failure: LedgerError?
+            for (index, event) in request.enumerated() {
+                do throws(LedgerError) {
+                    // 1. Repeats, recognised before any other check.
+                    if let match = stored[event.eventId] {
+                        guard case .success(let position) = match else {
+                            if case .failure(let error) = match { throw error }
+                            throw LedgerError(.internal, "unreachable")
+                        }
+                        accepted.slots.append(.stored(position))
+                        accepted.isDuplicate.append(true)
+                        continue
+                    }
+                    if let earlier = localIds[event.eventId] ?? firstSlotOfId[event.eventId] {
+                        guard earlier.event.stream == event.stream, earlier.event.type == event.type, earlier.event.data == event.data else {
+                            throw LedgerError(.conflict, "eventId \(event.eventIdString) appears twice in the batch with different content", details: ["eventId": event.eventIdString, "stream": event.stream])
+                        }
+                        accepted.slots.append(earlier.slot)
+                        accepted.isDuplicate.append(true)
+                        continue
+                    }
+                    // 2. expectedVersion, then 3. the stream's domain rules.
+                    var head = local[event.stream] ?? (0, .absent)
+                    if let expected = event.expectedVersion, expected != head.version {
+                        throw LedgerError(.conflict, "stream '\(event.stream)': expected version \(expected), but the stream is at version \(head.version)", details: ["stream": event.stream, "expected": "\(expected)", "actual": "\(head.version)"])
+                    }
+                    if let domain = event.domain {
+                        head.state = try head.state.applying(domain, stream: event.stream)
+                    }
+                    head.version += 1
+                    local[event.stream] = head
+                    let slot = Slot.fresh(inserts.count + localInserts.count)
+                    localInserts.append(event)
+                    localIds[event.eventId] = (slot, event)
+                    accepted.slots.append(slot)
+                    accepted.isDuplicate.append(false)
+                } catch {
+                    var attributed = error
+                    attributed.details["index"] = "\(index)"
+                    failure = attributed
+                    break
                 }
-                isDuplicate[index] = true
-                repeatOf[index] = first
-            } else {
-                firstIndexOfId[event.eventId] = index
+            }
+            if let failure {
+                outcomes.append(.failure(failure))
+                continue
+            }
+            state = local
+            inserts += localInserts
+            firstSlotOfId.merge(localIds) { first, _ in first }
+            outcomes.append(.success(accepted))
+        }
+
+        var firstPosition = 0
+        var recordedAt: String?
+        if !inserts.isEmpty {
+            let inserted = try connection.execute(AppendSQL.append, [
+                .textArray(inserts.map(\.stream)),
+                .uuidArray(inserts.map(\.eventId)),
+                .textArray(inserts.map(\.type)),
+                .jsonbArray(inserts.map(\.data)),
+                .jsonbArray(inserts.map(\.metadata)),
+            ])
+            guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == inserts.count else {
+                throw LedgerError(.internal, "append_events returned an unexpected result for \(inserts.count) events")
+            }
+            firstPosition = first
+            recordedAt = inserted.string(0, 2)
+        }
+        return outcomes.map { outcome in
+            outcome.map { accepted in
+                let positions = accepted.slots.map { slot -> Int in
+                    switch slot {
+                    case .fresh(let index): return firstPosition + index
+                    case .stored(let position): return position
+                    }
+                }
+                let appendedAny = accepted.isDuplicate.contains(false)
+                return AppendOutcome(positions: positions, isDuplicate: accepted.isDuplicate, recordedAt: appendedAny ? recordedAt : nil)
             }
         }
+    }
 
-        // 2 and 3. Versions and domain rules, walking the batch in order.
+    /// Each stream's version and state from its last stored event.
+    private static func streamStates(_ heads: QueryResult) -> [String: (version: Int, state: StreamState)] {
         var state: [String: (version: Int, state: StreamState)] = [:]
         for row in 0..<heads.count {
             guard let stream = heads.string(row, 0), let version = heads.int(row, 1), let type = heads.string(row, 2) else { continue }
             let data = heads.withBytes(row, 3) { try? JSONValue.parse(Array($0)) } ?? nil
             state[stream] = (version, StreamState.reconstruct(lastType: type, lastData: data?.objectValue))
         }
-        var fresh: [Int] = []
-        fresh.reserveCapacity(events.count)
-        for (index, event) in events.enumerated() where !isDuplicate[index] {
-            var head = state[event.stream] ?? (0, .absent)
-            if let expected = event.expectedVersion, expected != head.version {
-                throw LedgerError(.conflict, "stream '\(event.stream)': expected version \(expected), but the stream is at version \(head.version)", details: ["index": "\(index)", "stream": event.stream, "expected": "\(expected)", "actual": "\(head.version)"])
-            }
-            if let domain = event.domain {
-                do {
-                    head.state = try head.state.applying(domain, stream: event.stream)
-                } catch {
-                    var attributed = error
-                    attributed.details["index"] = "\(index)"
-                    throw attributed
-                }
-            }
-            head.version += 1
-            state[event.stream] = head
-            fresh.append(index)
-        }
-
-        var recordedAt: String?
-        if !fresh.isEmpty {
-            let inserted = try connection.execute(AppendSQL.append, [
-                .textArray(fresh.map { events[$0].stream }),
-                .uuidArray(fresh.map { events[$0].eventId }),
-                .textArray(fresh.map { events[$0].type }),
-                .jsonbArray(fresh.map { events[$0].data }),
-                .jsonbArray(fresh.map { events[$0].metadata }),
-            ])
-            guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == fresh.count else {
-                throw LedgerError(.internal, "append_events returned an unexpected result for \(fresh.count) events")
-            }
-            for (offset, index) in fresh.enumerated() { positions[index] = first + offset }
-            recordedAt = inserted.string(0, 2)
-        }
-        for (index, first) in repeatOf { positions[index] = positions[first] }
-        return AppendOutcome(positions: positions, isDuplicate: isDuplicate, recordedAt: recordedAt)
+        return state
     }
 
-    /// Marks events whose `eventId` is already stored with the same stream,
-    /// type and data as duplicates; any other reuse of an id is a conflict.
-    private static func matchStored(
-        _ connection: isolated PostgresConnection, _ events: [ProposedEvent], _ existing: QueryResult,
-        _ isDuplicate: inout [Bool], _ positions: inout [Int]
-    ) throws(LedgerError) {
+    /// For every proposed event whose `eventId` is already stored: its
+    /// original position when stream, type and data match (data compared as
+    /// jsonb by the database, so key order and spacing do not matter), or the
+    /// conflict to report.
+    private static func storedRepeats(
+        _ connection: isolated PostgresConnection, _ events: [ProposedEvent], _ existing: QueryResult
+    ) throws(LedgerError) -> [UUID: Result<Int, LedgerError>] {
+        guard existing.count > 0 else { return [:] }
         var stored: [UUID: (position: Int, stream: String, type: String)] = [:]
         for row in 0..<existing.count {
             guard let text = existing.string(row, 0), let id = UUID(uuidString: text), let position = existing.int(row, 1),
                   let stream = existing.string(row, 2), let type = existing.string(row, 3) else { continue }
             stored[id] = (position, stream, type)
         }
-        var candidates: [(index: Int, position: Int)] = []
-        for (index, event) in events.enumerated() {
-            guard let match = stored[event.eventId] else { continue }
-            guard match.stream == event.stream, match.type == event.type else {
-                throw Self.reusedId(event, index: index, position: match.position)
+        var verdicts: [UUID: Result<Int, LedgerError>] = [:]
+        var candidates: [(event: ProposedEvent, position: Int)] = []
+        for event in events {
+            guard verdicts[event.eventId] == nil, let match = stored[event.eventId] else { continue }
+            if match.stream == event.stream && match.type == event.type {
+                candidates.append((event, match.position))
+                verdicts[event.eventId] = .success(match.position)
+            } else {
+                verdicts[event.eventId] = .failure(reusedId(event, position: match.position))
             }
-            candidates.append((index, match.position))
         }
-        // Data is compared as jsonb by the database, so key order and spacing do not matter.
         let same = try connection.execute(AppendSQL.sameData, [
             .textArray(candidates.map { String($0.position) }),
-            .jsonbArray(candidates.map { events[$0.index].data }),
+            .jsonbArray(candidates.map(\.event.data)),
         ])
         var equal: [Int: Bool] = [:]
         for row in 0..<same.count {
             if let position = same.int(row, 0) { equal[position] = same.bool(row, 1) ?? false }
         }
-        for candidate in candidates {
-            guard equal[candidate.position] == true else {
-                throw Self.reusedId(events[candidate.index], index: candidate.index, position: candidate.position)
-            }
-            isDuplicate[candidate.index] = true
-            positions[candidate.index] = candidate.position
+        for candidate in candidates where equal[candidate.position] != true {
+            verdicts[candidate.event.eventId] = .failure(reusedId(candidate.event, position: candidate.position))
         }
+        return verdicts
     }
 
-    private static func reusedId(_ event: ProposedEvent, index: Int, position: Int) -> LedgerError {
-        let id = event.eventId.uuidString.lowercased()
-        return LedgerError(.conflict, "eventId \(id) is already in the ledger at position \(position) with other content (stream, type or data differ)", details: ["index": "\(index)", "eventId": id, "stream": event.stream, "position": "\(position)"])
+    private static func reusedId(_ event: ProposedEvent, position: Int) -> LedgerError {
+        LedgerError(.conflict, "eventId \(event.eventIdString) is already in the ledger at position \(position) with other content (stream, type or data differ)", details: ["eventId": event.eventIdString, "stream": event.stream, "position": "\(position)"])
     }
 }
 

@@ -12,6 +12,8 @@ public struct EventStore: Sendable {
 
 /// Limits of the append path.
 public enum AppendLimits {
-    /// Most events one append transaction carries (the CLI's batch size).
+    /// Most events one append batch carries (the CLI's batch size).
     public static let maxBatchEvents = 2_000
+    /// Most events one transaction carries, all group-committed requests together.
+    public static let maxTransactionEvents = 16_000
 }

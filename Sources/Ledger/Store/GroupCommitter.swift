@@ -1,0 +1,71 @@
+/// Coalesces concurrent append requests into shared transactions (group commit).
+///
+/// While one transaction commits, new requests wait in a queue; when it is
+/// done, the next transaction takes every waiting request, up to
+/// `maxEvents` events. Throughput therefore comes from batching rather
+/// than from concurrent transactions (which the append lock serialises
+/// anyway): many requests share one fsync. No timer is involved, so a lone
+/// request is never delayed. Each request is acknowledged only after the
+/// COMMIT that holds it, and keeps its own atomicity, conflict and
+/// idempotency semantics (`EventStore.append(requests:)`).
+public actor GroupCommitter {
+    /// What one request waits for.
+    private struct Waiter {
+        let events: [ProposedEvent]
+        let continuation: CheckedContinuation<Result<AppendOutcome, LedgerError>, Never>
+    }
+
+    public let store: EventStore
+    /// Most events in one shared transaction (a larger single request still goes alone).
+    public let maxEvents: Int
+    private var queue: [Waiter] = []
+    private var draining = false
+
+    /// Statistics: transactions run and requests served.
+    public private(set) var transactions = 0
+    public private(set) var requests = 0
+
+    public init(store: EventStore, maxEvents: Int = AppendLimits.maxBatchEvents) {
+        self.store = store
+        self.maxEvents = maxEvents
+    }
+
+    /// Appends one request atomically, sharing the transaction with whatever
+    /// other requests are waiting at the time.
+    public func append(_ events: [ProposedEvent]) async throws(LedgerError) -> AppendOutcome {
+        let result = await withCheckedContinuation { continuation in
+            queue.append(Waiter(events: events, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+        return try result.get()
+    }
+
+    private func drain() async {
+        while !queue.isEmpty {
+            var taken = 0
+            var count = 0
+            for waiter in queue {
+                if count > 0 && count + waiter.events.count > maxEvents { break }
+                count += waiter.events.count
+                taken += 1
+            }
+            let group = Array(queue.prefix(taken))
+            queue.removeFirst(taken)
+            // The actor is free while the transaction runs on the connection's
+            // thread, so new requests queue up for the next round.
+            let results: [Result<AppendOutcome, LedgerError>]
+            do throws(LedgerError) {
+                results = try await store.append(requests: group.map(\.events))
+            } catch {
+                results = group.map { _ in .failure(error) }
+            }
+            transactions += 1
+            requests += group.count
+            for (waiter, result) in zip(group, results) { waiter.continuation.resume(returning: result) }
+        }
+        draining = false
+    }
+}
