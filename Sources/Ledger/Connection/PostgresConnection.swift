@@ -14,6 +14,9 @@ public actor PostgresConnection {
 
     private var handle: OpaquePointer?
     private var prepared: Set<String> = []
+    /// A BEGIN not sent yet: it travels in one round trip with the
+    /// transaction's first statement.
+    private var deferredBegin: String?
 
     private init(executor: ThreadExecutor) {
         self.executor = executor
@@ -64,6 +67,7 @@ public actor PostgresConnection {
     /// Runs one statement with bound parameters and returns its rows.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
+        if deferredBegin != nil { return try pipeline([(sql, parameters)])[0] }
         let connection = try live()
         let result = withBoundParameters(parameters) { count, types, values, lengths, formats in
             PQexecParams(connection, sql, count, types, values, lengths, formats, 0)
@@ -73,6 +77,7 @@ public actor PostgresConnection {
 
     /// Runs a script of several statements without parameters (migrations).
     public func executeScript(_ sql: String) throws(LedgerError) {
+        try flushDeferredBegin()
         let connection = try live()
         var result = PQexec(connection, sql)
         // PQexec returns the last statement's result; errors stop the script.
@@ -89,6 +94,7 @@ public actor PostgresConnection {
     /// Runs a named prepared statement, preparing it on first use on this connection.
     @discardableResult
     public func execute(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) -> QueryResult {
+        try flushDeferredBegin()
         let connection = try live()
         if !prepared.contains(statement.name) {
             let types = parameters.map { Oid($0.oid) }
@@ -108,6 +114,10 @@ public actor PostgresConnection {
     /// their results in order. If one fails, the error of the first failure is
     /// thrown; statements after it were not executed.
     public func pipeline(_ statements: [(sql: String, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
+        if let begin = deferredBegin {
+            deferredBegin = nil
+            return Array(try pipeline([(begin, [])] + statements).dropFirst())
+        }
         let connection = try live()
         guard PQenterPipelineMode(connection) == 1 else { throw connectionError(connection, "cannot enter pipeline mode") }
         var results: [QueryResult] = []
@@ -157,13 +167,21 @@ public actor PostgresConnection {
         isolation level: IsolationLevel = .readCommitted,
         _ body: @Sendable (isolated PostgresConnection) throws(LedgerError) -> T
     ) throws(LedgerError) -> T {
-        try execute("BEGIN ISOLATION LEVEL \(level.rawValue)")
+        deferredBegin = "BEGIN ISOLATION LEVEL \(level.rawValue)"
         let value: T
         do {
             value = try body(self)
         } catch {
-            rollbackQuietly()
+            if deferredBegin != nil {
+                deferredBegin = nil // nothing was sent: nothing to roll back
+            } else {
+                rollbackQuietly()
+            }
             throw error
+        }
+        if deferredBegin != nil {
+            deferredBegin = nil // the body ran no statement
+            return value
         }
         do {
             try execute("COMMIT")
@@ -216,6 +234,13 @@ public actor PostgresConnection {
             PQfreemem(notify)
         }
         return payloads
+    }
+
+    /// Sends a deferred BEGIN on its own, for calls that cannot pipeline it.
+    private func flushDeferredBegin() throws(LedgerError) {
+        guard let begin = deferredBegin else { return }
+        deferredBegin = nil
+        _ = try execute(begin)
     }
 
     private func rollbackQuietly() {
