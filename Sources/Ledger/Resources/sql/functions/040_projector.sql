@@ -49,10 +49,11 @@ BEGIN
 END
 $$;
 
--- One step of the live projector: locks the checkpoint (so two projectors
--- never apply the same events), applies up to p_max_events events after it,
--- and moves it, all in the caller's transaction. Returns the new checkpoint.
-CREATE OR REPLACE FUNCTION mcledger.project(p_name text, p_max_events bigint) RETURNS bigint
+-- Moves one checkpoint forward: locks the checkpoint row p_checkpoint (so
+-- two projectors never apply the same events), applies up to p_max_events
+-- events after it to projection p_name's tables (suffix p_suffix), and moves
+-- it, all in the caller's transaction. Returns the new checkpoint.
+CREATE OR REPLACE FUNCTION mcledger.advance(p_checkpoint text, p_name text, p_suffix text, p_max_events bigint) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -60,19 +61,25 @@ DECLARE
     head bigint;
     target bigint;
 BEGIN
-    SELECT position INTO checkpoint FROM mcledger.projection_checkpoints WHERE name = p_name FOR UPDATE;
+    SELECT position INTO checkpoint FROM mcledger.projection_checkpoints WHERE name = p_checkpoint FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown projection %', p_name USING ERRCODE = 'MLIN1';
+        RAISE EXCEPTION 'no checkpoint named % (unknown projection, or no rebuild in progress)', p_checkpoint
+            USING ERRCODE = 'MLIN1';
     END IF;
     SELECT coalesce(max(position), 0) INTO head FROM mcledger.events;
     target := least(head, checkpoint + p_max_events);
     IF target > checkpoint THEN
-        PERFORM mcledger.apply_range(p_name, '', checkpoint, target);
-        UPDATE mcledger.projection_checkpoints SET position = target, updated_at = now() WHERE name = p_name;
+        PERFORM mcledger.apply_range(p_name, p_suffix, checkpoint, target);
+        UPDATE mcledger.projection_checkpoints SET position = target, updated_at = now() WHERE name = p_checkpoint;
     END IF;
     RETURN greatest(target, checkpoint);
 END
 $$;
+
+-- One step of the live projector. Returns the new checkpoint.
+CREATE OR REPLACE FUNCTION mcledger.project(p_name text, p_max_events bigint) RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT mcledger.advance(p_name, p_name, '', p_max_events) $$;
 
 -- Starts (or resumes) a rebuild of p_name into its shadow tables; returns the
 -- shadow checkpoint. A rebuild interrupted by a crash resumes from there.
@@ -104,26 +111,8 @@ $$;
 -- One step of a rebuild: applies up to p_max_events events after the shadow
 -- checkpoint to the shadow tables. Returns the new shadow checkpoint.
 CREATE OR REPLACE FUNCTION mcledger.rebuild_step(p_name text, p_max_events bigint) RETURNS bigint
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    shadow bigint;
-    head bigint;
-    target bigint;
-BEGIN
-    SELECT position INTO shadow FROM mcledger.projection_checkpoints WHERE name = p_name || ':rebuild' FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'no rebuild of % in progress', p_name USING ERRCODE = 'MLIN1';
-    END IF;
-    SELECT coalesce(max(position), 0) INTO head FROM mcledger.events;
-    target := least(head, shadow + p_max_events);
-    IF target > shadow THEN
-        PERFORM mcledger.apply_range(p_name, '_rebuild', shadow, target);
-        UPDATE mcledger.projection_checkpoints SET position = target, updated_at = now() WHERE name = p_name || ':rebuild';
-    END IF;
-    RETURN greatest(target, shadow);
-END
-$$;
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ SELECT mcledger.advance(p_name || ':rebuild', p_name, '_rebuild', p_max_events) $$;
 
 -- Finishes a rebuild atomically: holds the live checkpoint (the live
 -- projector waits), brings the shadow tables to the head, swaps them in,
@@ -214,7 +203,7 @@ $$;
 
 SELECT mcledger.create_projection_views();
 
-REVOKE ALL ON FUNCTION mcledger.apply_range(text, text, bigint, bigint), mcledger.project(text, bigint),
+REVOKE ALL ON FUNCTION mcledger.apply_range(text, text, bigint, bigint), mcledger.advance(text, text, text, bigint), mcledger.project(text, bigint),
     mcledger.rebuild_begin(text), mcledger.rebuild_step(text, bigint), mcledger.rebuild_finish(text, double precision),
     mcledger.create_projection_views() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mcledger.project(text, bigint), mcledger.rebuild_begin(text),
