@@ -1,0 +1,76 @@
+import Foundation
+import Ledger
+import LedgerTestSupport
+import Testing
+
+@Suite("mcledger readiness, counts, projections and demo")
+struct ProjectionCLITests {
+    @Test("demo seeds a deployment, names the one missing requirement, and appends nothing the second time")
+    func demoIsIdempotent() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let first = try CLI.run(["demo", "--events", "300"], database: database)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("0 already present"))
+        #expect(first.stdout.contains("mc-control/mcSynch_exec03 is paused, needs started"), "\(first.stdout)")
+        let second = try CLI.run(["demo", "--events", "300"], database: database)
+        #expect(second.status == 0)
+        #expect(second.stdout.contains("mcledger demo: 0 events appended"), "\(second.stdout)")
+        let readiness = try JSONValue.parse(try CLI.run(["readiness", "--json"], database: database).stdout)
+        #expect(readiness["ready"]?.boolValue == false)
+        let instances = try #require(readiness["instances"]?.arrayValue)
+        let exec3 = try #require(instances.first { $0["instance"]?.stringValue == "mc-exec-03" })
+        let missing = try #require(exec3["missing"]?.arrayValue)
+        #expect(missing.count == 1)
+        #expect(missing.first?["workflow"]?.stringValue == "mcSynch_exec03")
+        #expect(missing.first?["state"]?.stringValue == "paused")
+        #expect(missing.first?["instance"]?.stringValue == "mc-control")
+        #expect(try CLI.run(["verify"], database: database).status == 0)
+    }
+
+    @Test("counts --json has every status key, zero included, overall, per instance and per queue")
+    func countsJSON() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let lines = [Fixtures.status("pending", instance: "exec-01", eventId: "a"),
+                     Fixtures.status("pending", instance: "exec-02", eventId: "b", queue: "batch")].joined(separator: "\n")
+        _ = try CLI.run(["append"], database: database, stdin: lines)
+        let counts = try JSONValue.parse(try CLI.run(["counts", "--json"], database: database).stdout)
+        #expect(counts["position"]?.integerValue == 2)
+        #expect(counts["total"]?.integerValue == 2)
+        let statuses = ["pending", "pendingDelivery", "sent", "ignored", "deliveryFailed", "notTakenIntoAccount", "expired"]
+        for key in statuses { #expect(counts["byStatus"]?[key]?.integerValue != nil, "byStatus.\(key)") }
+        #expect(counts["byStatus"]?["pending"]?.integerValue == 2)
+        #expect(counts["byInstance"]?["exec-02"]?["pending"]?.integerValue == 1)
+        #expect(counts["byQueue"]?["batch"]?["pending"]?.integerValue == 1)
+        #expect(counts["byQueue"]?["realtime"]?["sent"]?.integerValue == 0)
+        let before = try JSONValue.parse(try CLI.run(["counts", "--json", "--position", "1"], database: database).stdout)
+        #expect(before["total"]?.integerValue == 1)
+        let beyond = try CLI.run(["counts", "--position", "99"], database: database)
+        #expect(beyond.status == 64, "\(beyond.stderr)")
+    }
+
+    @Test("projections run follows appends live and stops cleanly on SIGTERM")
+    func projectorStopsOnSigterm() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["projections", "run"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MCLEDGER_DATABASE_URL"] = database.conninfo
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        _ = try CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
+        let connection = try await database.connect()
+        var checkpoint = 0
+        for _ in 0..<50 where checkpoint < 1 {
+            try await Task.sleep(for: .milliseconds(100))
+            checkpoint = try await connection.execute("SELECT min(position) FROM mcledger.projection_checkpoints").int(0, 0) ?? 0
+        }
+        #expect(checkpoint == 1, "the running projector applied the new event")
+        process.terminate() // SIGTERM
+        for _ in 0..<50 where process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(!process.isRunning)
+        #expect(process.terminationStatus == 0)
+    }
+}
