@@ -83,7 +83,10 @@ struct Bench: AsyncParsableCommand {
             for try await latencies in group { all += latencies }
             return all
         }
-        return Measurement(count: results.count, seconds: Date().timeIntervalSince(started), latencies: results)
+        let elapsed = Date().timeIntervalSince(started)
+        let transactions = await committer.transactions
+        StandardError.write("group commit, \(clients) clients: \(transactions) transactions, \(String(format: "%.1f", Double(results.count) / Double(max(transactions, 1)))) requests per transaction\n")
+        return Measurement(count: results.count, seconds: elapsed, latencies: results)
     }
 
     static func oneRowTransactions(_ conninfo: String, clients: Int, seconds: Double) async throws -> Measurement {

@@ -10,10 +10,11 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT pg_advisory_xact_lock('mcledger.events'::regclass::oid::bigint) $$;
 
 -- The current head of each given stream: its last version, type and data
--- (streams that do not exist are absent from the result).
+-- (streams that do not exist are absent from the result). No SET clause and
+-- schema-qualified names, so the planner inlines it into the calling query.
 CREATE OR REPLACE FUNCTION mcledger.stream_heads(p_streams text[])
 RETURNS TABLE (stream text, version int, type text, data jsonb)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+LANGUAGE sql STABLE
 AS $$
     SELECT s.stream, e.version, e.type, e.data
     FROM (SELECT DISTINCT unnest(p_streams) AS stream) s
