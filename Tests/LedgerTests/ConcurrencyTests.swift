@@ -67,7 +67,7 @@ struct ConcurrencyTests {
         // transaction that appended a 'SlowCommit' event sleeps just before committing.
         try await admin.executeScript("""
             CREATE FUNCTION public.sleep_before_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
+            BEGIN PERFORM pg_sleep(2.5); RETURN NULL; END $$;
             CREATE CONSTRAINT TRIGGER sleep_before_commit AFTER INSERT ON mcledger.events
                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.type = 'SlowCommit')
                 EXECUTE FUNCTION public.sleep_before_commit();
@@ -84,28 +84,45 @@ struct ConcurrencyTests {
         var sleeping = false
         for _ in 0..<200 where !sleeping {
             try await Task.sleep(for: .milliseconds(10))
-            sleeping = try await reader.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()").int(0, 0) == 1
+            sleeping = try await Self.slowIsSleeping(reader)
         }
         #expect(sleeping, "the slow appender reached its COMMIT")
         let started = Date()
         let fastTask = Task { try await fast.append(lines: [Fixtures.instance("exec-02")]) }
 
-        // While the slow transaction sleeps, the reader must not see anything past position 1.
+        // While the slow transaction is still inside COMMIT, the reader must not
+        // see anything past position 1 (the fast append, queued behind the lock,
+        // must not become visible either). Only polls that start and end while
+        // the slow backend is observed sleeping count, whatever the load.
         let follower = Follower()
-        for _ in 0..<10 {
+        var checkedPolls = 0
+        for _ in 0..<20 {
+            let before = try await Self.slowIsSleeping(reader)
             try await follower.poll(reader)
-            try await Task.sleep(for: .milliseconds(50))
+            let seen = await follower.last
+            if before, try await Self.slowIsSleeping(reader) {
+                #expect(seen == 1, "position \(seen) visible while position 2 is still committing")
+                checkedPolls += 1
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(await follower.last == 1)
+        #expect(checkedPolls > 0, "at least one poll ran inside the window")
         let slowOutcome = try await slowTask.value
         let fastOutcome = try await fastTask.value
         let fastWaited = Date().timeIntervalSince(started)
         try await follower.poll(reader)
         #expect(slowOutcome.positions == [2])
         #expect(fastOutcome.positions == [3])
-        #expect(fastWaited > 0.5, "the second appender must wait for the first to commit")
+        #expect(fastWaited > 0.2, "the second appender must wait for the first to commit")
         #expect(await follower.gaps == [])
         #expect(await follower.last == 3)
+    }
+}
+
+extension ConcurrencyTests {
+    /// True while a backend of this database sleeps in the test trigger (inside COMMIT).
+    static func slowIsSleeping(_ connection: PostgresConnection) async throws -> Bool {
+        try await connection.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()").int(0, 0) == 1
     }
 }
 

@@ -10,8 +10,9 @@ public struct Projector: Sendable {
     public static let names = ["readiness", "counts"]
     /// Events applied per transaction by the live projector.
     public static let batchEvents = 50_000
-    /// Events applied per transaction by a rebuild.
-    public static let rebuildChunkEvents = 250_000
+    /// Events applied per transaction by a rebuild (a multiple of the counts
+    /// snapshot interval, so every chunk ends exactly on a snapshot).
+    public static let rebuildChunkEvents = 100_000
     /// Longest wait for a notification before polling anyway.
     public static let pollInterval: Duration = .seconds(1)
 

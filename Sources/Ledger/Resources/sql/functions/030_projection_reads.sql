@@ -7,12 +7,16 @@
 -- Keyed by the instance, queue and eventType of the event's first status change.
 CREATE OR REPLACE FUNCTION mcledger.count_deltas(p_from bigint, p_to bigint)
 RETURNS TABLE (instance text, queue text, event_type text, metric text, n bigint)
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
-AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '64MB'
+AS $f$
+BEGIN
+    -- EXECUTE plans with the actual range: a generic plan (what a plain SQL
+    -- function body gets) misjudges it and was 9x slower on a 10M ledger.
+    RETURN QUERY EXECUTE $q$
 WITH changes AS (
     SELECT e.stream, e.version, e.data->>'to' AS status
     FROM mcledger.events e
-    WHERE e.position > p_from AND e.position <= p_to AND e.type = 'EventStatusChanged'
+    WHERE e.position > $1 AND e.position <= $2 AND e.type = 'EventStatusChanged'
 ),
 streams AS (
     SELECT c.stream, min(c.version) AS first_version, max(c.version) AS last_version
@@ -49,7 +53,9 @@ FROM (
 ) d
 GROUP BY 1, 2, 3, 4
 HAVING sum(d.n) <> 0
-$$;
+    $q$ USING p_from, p_to;
+END
+$f$;
 
 -- The instance-, account- and workflow- streams with an event in (p_from, p_to]:
 -- each one's first event data and its last event as of p_to.

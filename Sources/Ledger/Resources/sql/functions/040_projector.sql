@@ -5,7 +5,7 @@
 
 -- Positions between two snapshots of the counts.
 CREATE OR REPLACE FUNCTION mcledger.count_snapshot_interval() RETURNS bigint
-LANGUAGE sql IMMUTABLE AS $$ SELECT 100000::bigint $$;
+LANGUAGE sql IMMUTABLE AS $$ SELECT 50000::bigint $$;
 
 -- Applies the events in (p_from, p_to] to projection p_name's tables, which
 -- are named with p_suffix ('' for the live tables, '_rebuild' for the shadow).
