@@ -18,7 +18,7 @@
 #     checks that mcledger stored exactly the rows the COPY baseline holds;
 #  7. prints a table (markdown) of the results.
 #
-# While `mcledger append N` runs, a sampler records every 2 s which processes use
+# While `mcledger append N` runs, a sampler records every 1 s which processes use
 # CPU and what the appending backend waits on (pg_stat_activity.wait_event),
 # summarised under "Where the time goes".
 #
@@ -130,18 +130,20 @@ rate() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
 mib() { echo "$1 / 1024" | bc -l | xargs printf '%.0f'; }
 fmt_s() { printf '%.1f' "$1"; }
 
-# The sampler: every 2 s, CPU of mcledger and of the busiest postgres processes,
+# The sampler: every 1 s, CPU of mcledger and of the busiest postgres processes,
 # and the wait events of the client backends.
 start_sampler() {
     local db=$1
     (
         while :; do
             ps -eo pcpu=,cputime=,args= --sort=-pcpu | head -n 6 | cut -c1-110 | sed 's/^/ps /' || true
-            ps -eo cputime=,args= | grep -E "postgres: postgres $db |[m]cledger append" | cut -c1-110 | sed 's/^/cpu /' || true
+            ps -C postgres,mcledger -o cputime=,args= | grep -E "postgres: postgres $db |mcledger append" | cut -c1-110 | sed 's/^/cpu /' || true
             "${PSQL[@]}" -d postgres -At -F ' ' -c \
-                "SELECT 'wait', coalesce(wait_event_type,'-')||':'||coalesce(wait_event,'CPU'), state
+                "SELECT 'wait', coalesce(wait_event_type,'-')||':'||coalesce(wait_event,'CPU'),
+                        replace(backend_type, ' ', '_') || '/' || state,
+                        '|', regexp_replace(left(query, 60), '\\s+', ' ', 'g')
                  FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" 2>/dev/null || true
-            sleep 2
+            sleep 1
         done
     ) > "$WORK/samples.$db" 2>/dev/null &
     SAMPLER_PID=$!
@@ -241,8 +243,10 @@ summarise_samples() {
     [[ -s $f ]] || { echo "(no samples)"; return; }
     local n
     n=$(grep -c '^wait ' "$f" || true)
-    echo "Samples of pg_stat_activity for the appending connection ($n samples, every 2 s):"
+    echo "Samples of pg_stat_activity for the database's backends: mcledger's connection (client_backend) and autovacuum ($n samples, every 1 s):"
     grep '^wait ' "$f" | awk '{print $2" ("$3")"}' | sort | uniq -c | sort -rn | sed 's/^/    /'
+    echo "... and the statement running (active samples only):"
+    grep '^wait .*/active |' "$f" | sed 's/^.*| //' | sed -E 's/\$[0-9]+.*$/.../' | sort | uniq -c | sort -rn | head -n 5 | sed 's/^/    /'
     echo "Busiest processes at the last sample (ps: %CPU averaged over each process's life, 100 = one core; CPU time):"
     grep '^ps ' "$f" | tail -n 6 | sed 's/^ps /    /'
     echo "CPU time used so far by the appending backend and by mcledger, at the last sample:"
@@ -256,8 +260,9 @@ C=${R_SECS[copy-plain_events]}
 CPK=${R_SECS[copy-plain_events_pk]}
 row() { # LABEL WORKLOAD
     local l=$1 w=$2 s=${R_SECS[$1]} n=${R_ROWS[$1]} rss=${R_RSS[$1]:-} ratio ratio_pk
-    ratio=$(echo "$s / $C" | bc -l | xargs printf '%.2f')
-    ratio_pk=$(echo "$s / $CPK" | bc -l | xargs printf '%.2f')
+    # per-row time relative to the COPY of N rows (so the N/4 row compares fairly)
+    ratio=$(echo "($s / $n) / ($C / $N)" | bc -l | xargs printf '%.2f')
+    ratio_pk=$(echo "($s / $n) / ($CPK / $N)" | bc -l | xargs printf '%.2f')
     printf '| %s | %s | %s | %s | %s | %s× | %s× |\n' "$w" "$n" "$(fmt_s "$s")" "$(rate "$n" "$s")" \
         "${rss:+$(mib "$rss") MiB}" "$ratio" "$ratio_pk"
 }
@@ -266,7 +271,7 @@ row() { # LABEL WORKLOAD
     echo "load average at the end: $(cut -d" " -f1-3 /proc/loadavg) (other processes on the machine compete for the 2 cores)"
     echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB RAM; PostgreSQL $(sql postgres 'SHOW server_version') defaults (fsync on, synchronous_commit on, shared_buffers $(sql postgres 'SHOW shared_buffers'), max_wal_size $(sql postgres 'SHOW max_wal_size'))"
     echo
-    echo "| workload | rows | seconds | rows/s | peak RSS | time ÷ COPY (all constraints) | time ÷ COPY (pk only) |"
+    echo "| workload | rows | seconds | rows/s | peak RSS | per-row time ÷ COPY (all constraints) | per-row time ÷ COPY (pk only) |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     row append-full "\`mcledger append\` (N)"
     row append-quarter "\`mcledger append\` (N/4)"
