@@ -21,6 +21,15 @@ struct Demo: AsyncParsableCommand {
         guard (0...5_000_000).contains(events) else { throw ValidationError("--events must be between 0 and 5000000") }
     }
 
+    /// True when the event of `line` (the scenario's last) is already stored.
+    static func isSeeded(_ line: String, parser: EnvelopeParser, store: EventStore) async throws(LedgerError) -> Bool {
+        guard !line.isEmpty else { return false }
+        let last = try parser.parse(line)
+        let found = try await store.connection.execute(
+            "SELECT 1 FROM mcledger.events WHERE event_id = $1::uuid", [.text(last.eventIdString)])
+        return found.count == 1
+    }
+
     func run() async throws {
         try await runReportingErrors("demo") {
             let started = Date()
@@ -37,7 +46,13 @@ struct Demo: AsyncParsableCommand {
             var pipeline = PipelinedAppender(store: store)
             var summary = AppendSummary()
             var line = 0
-            for chunk in scenario.chunks(size: AppendLimits.maxBatchEvents) {
+            // The scenario is deterministic: when its last event is already in
+            // the ledger, so is everything before it (a run appends in order),
+            // and the second run skips straight to the answers.
+            let (lineCount, lastLine) = scenario.reduce((0, "")) { ($0.0 + 1, $1) }
+            let seeded = try await Self.isSeeded(lastLine, parser: parser, store: store)
+            if seeded { summary.duplicates = lineCount }
+            for chunk in scenario.chunks(size: AppendLimits.maxBatchEvents) where !seeded {
                 var batch: [ProposedEvent] = []
                 var lines: [Int] = []
                 batch.reserveCapacity(chunk.count)
