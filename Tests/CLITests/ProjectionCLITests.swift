@@ -74,3 +74,26 @@ struct ProjectionCLITests {
         #expect(process.terminationStatus == 0)
     }
 }
+
+@Suite("Time parsing")
+struct TimestampTests {
+    @Test("RFC 3339 times keep microseconds and round-trip", arguments: [
+        "2026-11-27T22:50:15.605881Z", "2026-11-27T22:50:15.000001Z", "2026-11-27T22:50:15Z", "2026-11-27T23:50:15.605881+01:00",
+    ])
+    func microseconds(_ text: String) throws {
+        let date = try Timestamps.parse(text)
+        let expected = text.hasSuffix("+01:00") ? "2026-11-27T22:50:15.605881Z"
+            : text.hasSuffix(".000001Z") ? "2026-11-27T22:50:15.000001Z"
+            : text.contains(".") ? text : "2026-11-27T22:50:15.000000Z"
+        #expect(Timestamps.rfc3339(date) == expected)
+    }
+
+    @Test("as-of the exact recordedAt of an event includes that event")
+    func asOfExactTime() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        _ = try CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
+        let recorded = try JSONValue.parse(try CLI.run(["history", "--format", "ndjson"], database: database).stdout)["recordedAt"]?.stringValue
+        let counts = try JSONValue.parse(try CLI.run(["counts", "--json", "--as-of", try #require(recorded)], database: database).stdout)
+        #expect(counts["position"]?.integerValue == 1)
+    }
+}

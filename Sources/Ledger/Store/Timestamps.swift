@@ -17,13 +17,23 @@ public enum Timestamps {
     }
 
     /// Parses an RFC 3339 time (`2026-11-27T10:02:00Z`, fractional seconds and
-    /// numeric offsets allowed).
+    /// numeric offsets allowed). Fractions keep microsecond precision, the
+    /// ledger's own (ISO8601DateFormatter alone keeps milliseconds, which would
+    /// make an exact `recordedAt` miss its own batch).
     public static func parse(_ text: String) throws(LedgerError) -> Date {
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var base = text
+        var fraction = 0.0
+        if let t = text.firstIndex(of: "T"), let dot = text[t...].firstIndex(of: ".") {
+            let digits = text[text.index(after: dot)...].prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty, digits.count <= 9 else {
+                throw LedgerError(.usage, "invalid time '\(text)': expected RFC 3339, e.g. 2026-11-27T10:02:00.123456Z")
+            }
+            fraction = Double("0." + digits) ?? 0
+            base = String(text[..<dot]) + String(text[digits.endIndex...])
+        }
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
-        if let date = withFraction.date(from: text) ?? plain.date(from: text) { return date }
+        if let date = plain.date(from: base) { return date.addingTimeInterval(fraction) }
         throw LedgerError(.usage, "invalid time '\(text)': expected RFC 3339, e.g. 2026-11-27T10:02:00Z")
     }
 }
