@@ -59,11 +59,6 @@ public actor PostgresConnection {
         executor.shutdown()
     }
 
-    /// The server's major version number (e.g. 15).
-    public func serverVersion() throws(LedgerError) -> Int {
-        Int(PQserverVersion(try live())) / 10000
-    }
-
     /// Runs one statement with bound parameters and returns its rows.
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {

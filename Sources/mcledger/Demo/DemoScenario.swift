@@ -65,27 +65,6 @@ struct DemoScenario: Sendable, Sequence {
         return Chunks(scenario: self, size: size)
     }
 
-    /// Calls `body` with the lines in ledger order, `size` at a time; stops at
-    /// the first error `body` throws.
-    func forEachChunk<Failure: Error>(
-        size: Int = defaultChunkSize, _ body: ([String]) throws(Failure) -> Void
-    ) throws(Failure) {
-        for chunk in chunks(size: size) {
-            try body(chunk)
-        }
-    }
-
-    /// Calls `body` with the lines in ledger order, `size` at a time, awaiting
-    /// each call (e.g. an append) before generating the next chunk; stops at the
-    /// first error `body` throws.
-    func forEachChunk<Failure: Error>(
-        size: Int = defaultChunkSize, _ body: ([String]) async throws(Failure) -> Void
-    ) async throws(Failure) {
-        for chunk in chunks(size: size) {
-            try await body(chunk)
-        }
-    }
-
     /// About how long the simulated history lasts, from `start` to the last line
     /// (the arrivals are random, so the real end differs by a few seconds); a
     /// caller that wants the history to end now starts it this long ago.
