@@ -11,6 +11,6 @@ struct MCLedger: AsyncParsableCommand {
             Exit codes: 0 success; 1 verify found the ledger altered; 64 bad usage; 65 invalid input; \
             69 database unavailable; 70 internal error; 75 concurrency conflict.
             """,
-        subcommands: [Migrate.self, Append.self, Readiness.self, Counts.self, History.self, ProjectionsCommand.self, Verify.self, Demo.self, Bench.self]
+        subcommands: [Migrate.self, Append.self, Readiness.self, Counts.self, History.self, ProjectionsCommand.self, Verify.self, Serve.self, Demo.self, Bench.self]
     )
 }

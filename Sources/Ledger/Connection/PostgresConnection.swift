@@ -52,6 +52,13 @@ public actor PostgresConnection {
         try executeScript("SET TIME ZONE 'UTC'; SET client_min_messages = warning")
     }
 
+    /// False once the connection is closed or libpq saw it break; a pool
+    /// drops such connections instead of handing them out again.
+    public var isUsable: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
     /// Closes the connection and stops its thread. Idempotent.
     public func close() {
         if let handle { PQfinish(handle) }

@@ -20,22 +20,39 @@ extension EventStore {
     /// appended, so keyset paging neither skips nor repeats an event.
     /// `body` returns false to stop early.
     public func read(_ filter: HistoryFilter, pageSize: Int = ReadLimits.pageSize, _ body: ([RecordedEvent]) async throws -> Bool) async throws {
-        let (conditions, parameters) = filter.conditions()
         var after = filter.afterPosition ?? 0
         var remaining = filter.limit ?? Int.max
-        let cursorIndex = parameters.count + 1
-        let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
-        let sql = "SELECT \(Self.recordColumns) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
         while remaining > 0 {
             let take = min(pageSize, remaining)
-            let result = try await connection.execute(sql, parameters + [.int8(after), .int8(take)])
-            let page = Self.records(result)
+            let page = try await self.page(filter, after: after, limit: take)
             guard let last = page.last else { return }
             remaining -= page.count
             after = last.position
             guard try await body(page) else { return }
             if page.count < take { return }
         }
+    }
+
+    /// One keyset page: up to `limit` events matching `filter` (its
+    /// `afterPosition` and `limit` ignored) with a position greater than `after`.
+    public func page(_ filter: HistoryFilter, after: Int, limit: Int) async throws(LedgerError) -> [RecordedEvent] {
+        let (conditions, parameters) = filter.conditions()
+        let cursorIndex = parameters.count + 1
+        let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
+        let sql = "SELECT \(Self.recordColumns) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
+        return Self.records(try await connection.execute(sql, parameters + [.int8(after), .int8(limit)]))
+    }
+
+    /// The current version of `stream` (0 when it has no events).
+    public func streamVersion(_ stream: String) async throws(LedgerError) -> Int {
+        try await connection.execute("SELECT coalesce(max(version), 0) FROM mcledger.events WHERE stream = $1", [.text(stream)]).int(0, 0) ?? 0
+    }
+
+    /// The last `count` events, newest first.
+    public func latest(_ count: Int, atOrBefore position: Int? = nil) async throws(LedgerError) -> [RecordedEvent] {
+        Self.records(try await connection.execute(
+            "SELECT \(Self.recordColumns) FROM mcledger.events WHERE position <= $1 ORDER BY position DESC LIMIT $2",
+            [.int8(position ?? Int(Int64.max)), .int8(count)]))
     }
 
     /// All events of one stream in version order (bounded by `limit`).

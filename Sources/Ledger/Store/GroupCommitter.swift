@@ -15,7 +15,18 @@ public actor GroupCommitter {
         let continuation: CheckedContinuation<Result<AppendOutcome, LedgerError>, Never>
     }
 
-    public let store: EventStore
+    /// One group-commit transaction: `EventStore.append(requests:)` on some connection.
+    public typealias Commit = @Sendable ([[ProposedEvent]]) async throws(LedgerError) -> [Result<AppendOutcome, LedgerError>]
+    /// What one transaction did, for metrics: requests, events, seconds, and whether it committed.
+    public struct Round: Sendable {
+        public var requests: Int
+        public var events: Int
+        public var seconds: Double
+        public var committed: Bool
+    }
+
+    private let commit: Commit
+    private let onRound: @Sendable (Round) -> Void
     /// Most events in one shared transaction (a larger single request still goes alone).
     public let maxEvents: Int
     private var queue: [Waiter] = []
@@ -26,7 +37,14 @@ public actor GroupCommitter {
     public private(set) var requests = 0
 
     public init(store: EventStore, maxEvents: Int = AppendLimits.maxBatchEvents) {
-        self.store = store
+        self.init(maxEvents: maxEvents) { requests throws(LedgerError) in try await store.append(requests: requests) }
+    }
+
+    /// A committer over any commit function (e.g. one that reconnects), with
+    /// `onRound` called after each transaction.
+    public init(maxEvents: Int = AppendLimits.maxBatchEvents, onRound: @escaping @Sendable (Round) -> Void = { _ in }, commit: @escaping Commit) {
+        self.commit = commit
+        self.onRound = onRound
         self.maxEvents = maxEvents
     }
 
@@ -57,13 +75,18 @@ public actor GroupCommitter {
             // The actor is free while the transaction runs on the connection's
             // thread, so new requests queue up for the next round.
             let results: [Result<AppendOutcome, LedgerError>]
+            let started = ContinuousClock.now
+            var committed = true
             do throws(LedgerError) {
-                results = try await store.append(requests: group.map(\.events))
+                results = try await commit(group.map(\.events))
             } catch {
+                committed = false
                 results = group.map { _ in .failure(error) }
             }
+            let elapsed = ContinuousClock.now - started
             transactions += 1
             requests += group.count
+            onRound(Round(requests: group.count, events: count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, committed: committed))
             for (waiter, result) in zip(group, results) { waiter.continuation.resume(returning: result) }
         }
         draining = false

@@ -20,6 +20,12 @@ public struct ProjectionReader: Sendable {
 
     /// Readiness at `point`.
     public func readiness(at point: Point = .head) async throws(LedgerError) -> ReadinessAnswer {
+        try await topologyAndReadiness(at: point).answer
+    }
+
+    /// The topology (instances, accounts, workflows and their states) at
+    /// `point` and the readiness answer computed from it, in one snapshot.
+    public func topologyAndReadiness(at point: Point = .head) async throws(LedgerError) -> (topology: Topology, answer: ReadinessAnswer) {
         try await inSnapshot(point) { connection, position throws(LedgerError) in
             let rows = try connection.execute(
                 "SELECT category, first_data::text, last_type FROM mcledger.topology_at($1)", [.int8(position)])
@@ -30,7 +36,7 @@ public struct ProjectionReader: Sendable {
                       let data = first.objectValue else { continue }
                 topology.add(category: category, firstData: data, lastType: type)
             }
-            return ReadinessRules.evaluate(topology, position: position)
+            return (topology, ReadinessRules.evaluate(topology, position: position))
         }
     }
 

@@ -28,15 +28,7 @@ struct Counts: AsyncParsableCommand {
 
 /// Renderings of `StatusCounts`.
 enum CountsFormat {
-    static func json(_ counts: StatusCounts) -> String {
-        func object(_ byStatus: StatusCounts.ByStatus) -> String {
-            "{" + EventStatus.allCases.map { "\"\($0.rawValue)\":\(byStatus[$0])" }.joined(separator: ",") + "}"
-        }
-        func keyed(_ groups: [String: StatusCounts.ByStatus]) -> String {
-            "{" + groups.keys.sorted().map { "\(JSONText.quoted($0)):\(object(groups[$0]!))" }.joined(separator: ",") + "}"
-        }
-        return "{\"position\":\(counts.position),\"total\":\(counts.total),\"byStatus\":\(object(counts.byStatus)),\"byInstance\":\(keyed(counts.byInstance)),\"byQueue\":\(keyed(counts.byQueue)),\"byEventType\":\(keyed(counts.byEventType)),\"retries\":\(counts.retries),\"lateBounces\":\(counts.lateBounces)}"
-    }
+    static func json(_ counts: StatusCounts) -> String { counts.json }
 
     static func text(_ counts: StatusCounts) -> String {
         let statuses = EventStatus.allCases

@@ -22,9 +22,7 @@ struct ProjectionsCommand: AsyncParsableCommand {
                 let statuses = try await Projector(connection: connection).status()
                 let out = StandardOutput()
                 if json {
-                    let items = statuses.map { s in
-                        "{\"name\":\(JSONText.quoted(s.name)),\"checkpoint\":\(s.checkpoint),\"head\":\(s.head),\"lag\":\(s.lag),\"updatedAt\":\(JSONText.quoted(s.updatedAt)),\"rebuiltAt\":\(s.rebuiltAt.map(JSONText.quoted) ?? "null"),\"rebuildSeconds\":\(s.rebuildSeconds.map { String($0) } ?? "null"),\"rebuildEvents\":\(s.rebuildEvents.map(String.init) ?? "null"),\"rebuildInProgress\":\(s.rebuildInProgress.map(String.init) ?? "null")}"
-                    }
+                    let items = statuses.map(\.json)
                     out.write("[\(items.joined(separator: ","))]\n")
                 } else {
                     for s in statuses {

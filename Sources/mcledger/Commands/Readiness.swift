@@ -28,15 +28,7 @@ struct Readiness: AsyncParsableCommand {
 
 /// Renderings of a `ReadinessAnswer`.
 enum ReadinessFormat {
-    static func json(_ answer: ReadinessAnswer) -> String {
-        let instances = answer.instances.map { instance in
-            let missing = instance.missing.map {
-                "{\"instance\":\(JSONText.quoted($0.instance)),\"workflow\":\(JSONText.quoted($0.workflow)),\"state\":\(JSONText.quoted($0.state)),\"need\":\(JSONText.quoted($0.need))}"
-            }
-            return "{\"instance\":\(JSONText.quoted(instance.instance)),\"role\":\(JSONText.quoted(instance.role)),\"required\":\(instance.required),\"ready\":\(instance.ready),\"missing\":[\(missing.joined(separator: ","))]}"
-        }
-        return "{\"ready\":\(answer.ready),\"position\":\(answer.position),\"instances\":[\(instances.joined(separator: ","))]}"
-    }
+    static func json(_ answer: ReadinessAnswer) -> String { answer.json }
 
     static func text(_ answer: ReadinessAnswer) -> String {
         var text = answer.ready

@@ -48,11 +48,5 @@ struct Verify: AsyncParsableCommand {
         return text
     }
 
-    static func json(_ report: VerificationReport) -> String {
-        let problems = report.problems.map {
-            "{\"kind\":\(JSONText.quoted($0.kind)),\"position\":\($0.position.map(String.init) ?? "null"),\"message\":\(JSONText.quoted($0.message))}"
-        }
-        let head = report.head.map { "\"\($0)\"" } ?? "null"
-        return "{\"ok\":\(report.ok),\"checked\":\(report.checked),\"position\":\(report.head?.position ?? 0),\"digest\":\(head),\"firstBadPosition\":\(report.firstBadPosition.map(String.init) ?? "null"),\"problemCount\":\(report.problemCount),\"problems\":[\(problems.joined(separator: ","))]}"
-    }
+    static func json(_ report: VerificationReport) -> String { report.json }
 }

@@ -7,9 +7,6 @@ enum JSONText {
         JSONValue.string(text).serialized()
     }
 
-    /// One recorded event as the SPEC's history object:
-    /// `{position, stream, version, eventId, type, data, metadata, recordedAt, hash}`.
-    static func event(_ event: RecordedEvent) -> String {
-        "{\"position\":\(event.position),\"stream\":\(quoted(event.stream)),\"version\":\(event.version),\"eventId\":\"\(event.eventId)\",\"type\":\(quoted(event.type)),\"data\":\(event.data),\"metadata\":\(event.metadata),\"recordedAt\":\"\(event.recordedAt)\",\"hash\":\"\(Hex.encode(event.hash))\"}"
-    }
+    /// One recorded event as the SPEC's history object.
+    static func event(_ event: RecordedEvent) -> String { event.json }
 }

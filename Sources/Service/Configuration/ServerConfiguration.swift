@@ -1,0 +1,25 @@
+import Ledger
+
+/// How `mcledger serve` runs.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (the tests use this).
+    public var port: Int
+    /// Where the ledger is (libpq conninfo or URI).
+    public var conninfo: String
+    public var tokens: TokenStore
+    /// Read connections (appends and the projector have their own).
+    public var poolSize: Int
+    /// Run the projector in-process so readiness and counts stay live.
+    public var runProjector: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, tokens: TokenStore,
+                poolSize: Int = ServiceLimits.defaultPoolSize, runProjector: Bool = true) {
+        self.host = host
+        self.port = port
+        self.conninfo = conninfo
+        self.tokens = tokens
+        self.poolSize = poolSize
+        self.runProjector = runProjector
+    }
+}

@@ -1,0 +1,32 @@
+import Ledger
+
+/// Every limit the HTTP API enforces, by name. Documented in the OpenAPI
+/// document (`/openapi.json`) and in docs/http-api.md; each one, when
+/// exceeded, gets an error that names it.
+public enum ServiceLimits {
+    /// Largest request body accepted, in bytes (413 `bodyTooLarge` beyond).
+    public static let maxBodyBytes = 16 * 1024 * 1024
+    /// Longest NDJSON line, in bytes (the CLI's limit too).
+    public static let maxLineBytes = NDJSONLimits.maxLineBytes
+    /// Most events in one append request; a request is one atomic batch
+    /// (413 `tooManyEvents` beyond).
+    public static let maxEventsPerRequest = AppendLimits.maxBatchEvents
+    /// Most events one group-commit transaction gathers from waiting requests.
+    public static let maxEventsPerCommit = AppendLimits.maxBatchEvents
+    /// Default and largest page of `GET /v1/events` and `GET /v1/streams/{stream}`.
+    public static let defaultPageSize = 1_000
+    public static let maxPageSize = ReadLimits.pageSize
+    /// Most PostgreSQL connections the server opens for reads (appends and
+    /// the projector have one each).
+    public static let defaultPoolSize = 8
+    /// How long a request waits for a pooled connection before 503.
+    public static let poolWait: Duration = .seconds(5)
+    /// `/readyz` reports ready only while the projections lag the head by at most this many events.
+    public static let readyMaxLagEvents = 10_000
+    /// Seconds a client is told to wait (`Retry-After`) when the database is unavailable.
+    public static let retryAfterSeconds = 1
+    /// How often the dashboard refreshes itself when it shows the head, in seconds.
+    public static let dashboardRefreshSeconds = 5
+    /// Events shown in the dashboard's "latest events".
+    public static let dashboardLatestEvents = 20
+}

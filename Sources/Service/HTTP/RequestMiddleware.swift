@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Ledger
+import Logging
+
+/// Outermost middleware: gives each request an id (the caller's
+/// `X-Request-Id` when it sends a sane one), logs it with that id, records
+/// its metrics, and turns every error into the API's JSON error object,
+/// including Hummingbird's own (unknown route 404, body over the limit 413).
+/// An unexpected error is logged and answered 500 without its details.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = LedgerRequestContext
+    let metrics: LedgerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let started = ContinuousClock.now
+        let given = request.headers[HTTPFields.requestIDName]
+        let id = given.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
+            ?? UUID().uuidString.lowercased()
+        context.requestID = id
+        context.logger[metadataKey: "request_id"] = .string(id)
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let apiError = Self.apiError(error, logger: context.logger)
+            response = try apiError.response(from: request, context: context)
+        }
+        response.headers[HTTPFields.requestIDName] = id
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let route = context.endpointPath ?? "unmatched"
+        metrics.request(route: route, method: request.method.rawValue, status: response.status.code, seconds: seconds)
+        let level: Logger.Level = response.status.code >= 500 ? .error : .info
+        context.logger.log(level: level, "\(request.method) \(request.uri.path) \(response.status.code)", metadata: [
+            "route": .string(route), "ms": .string(String(format: "%.2f", seconds * 1000)),
+        ])
+        return response
+    }
+
+    static func apiError(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as LedgerError:
+            if error.code == .internal || error.code == .database {
+                logger.error("\(error.code.rawValue): \(error.message)")
+            }
+            return APIError(error)
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge:
+                return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
+                                fields: [("limit", .number(String(ServiceLimits.maxBodyBytes)))])
+            case .notFound:
+                return APIError(.notFound, "notFound", "no such endpoint; the API is described at /openapi.json")
+            case .methodNotAllowed:
+                return APIError(.methodNotAllowed, "methodNotAllowed", "this endpoint does not take that method; see /openapi.json")
+            default:
+                return APIError(error.status, error.status.code >= 500 ? "internal" : "badRequest", error.body ?? error.status.reasonPhrase)
+            }
+        default:
+            logger.error("unexpected error: \(String(reflecting: error))")
+            return APIError(.internalServerError, "internal", "an unexpected error occurred; it was logged with this request's id")
+        }
+    }
+}
+
+extension HTTPFields {
+    /// `X-Request-Id`, the name of the request-id header.
+    static let requestIDName = HTTPFields.Element.Name("X-Request-Id")!
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Ledger
+import Logging
+import Service
+
+/// `mcledger serve`: the HTTP API, metrics and the dashboard.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the HTTP API (/v1), /metrics, /healthz, /readyz, /openapi.json and the dashboard (/).",
+        discussion: """
+            Tokens: --token-file PATH (lines 'SCOPE TOKEN', scopes read, append, admin) and/or \
+            MCLEDGER_TOKENS (the same entries separated by newlines or commas). With neither, a random \
+            admin token is generated and printed on stderr. SIGTERM or SIGINT drains in-flight requests, \
+            stops the projector and closes the connections.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0: any free port, printed on stderr).") var port = 8080
+    @Option(name: .customLong("token-file"), help: ArgumentHelp("File of 'SCOPE TOKEN' lines.", valueName: "PATH")) var tokenFile: String?
+    @Option(name: .customLong("pool-size"), help: "Read connections to PostgreSQL.") var poolSize = ServiceLimits.defaultPoolSize
+    @Flag(name: .customLong("no-projector"), help: "Do not run the projector in-process (answers stay exact, computed from the events after the checkpoints).") var noProjector = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard poolSize >= 1 else { throw ValidationError("--pool-size must be >= 1") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    func run() async throws {
+        try await runReportingErrors("serve") {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "mcledger.serve")
+            var tokens = try loadTokens()
+            if tokens.isEmpty {
+                let generated = Self.randomToken()
+                tokens.add(generated, scope: .admin)
+                StandardError.write("mcledger serve: no tokens configured (--token-file, MCLEDGER_TOKENS); generated an admin token for this run:\n  \(generated)\n")
+            }
+            // Migrate and start the embedded cluster first, so the server starts on a ready schema.
+            let connection = try await database.connect()
+            await connection.close()
+            let conninfo = try await database.location.conninfo()
+            let configuration = ServerConfiguration(host: host, port: port, conninfo: conninfo, tokens: tokens,
+                                                    poolSize: poolSize, runProjector: !noProjector)
+            let server = LedgerServer(configuration: configuration, logger: logger)
+            let host = self.host
+            do {
+                try await server.run { port in
+                    StandardError.write("mcledger serve: listening on http://\(host):\(port) (dashboard at /, API under /v1, described at /openapi.json)\n")
+                }
+            } catch let error as LedgerError {
+                throw error
+            } catch {
+                throw LedgerError(.usage, "cannot serve on \(host):\(port): \(error)")
+            }
+        }
+    }
+
+    private func loadTokens() throws(LedgerError) -> TokenStore {
+        var tokens = TokenStore()
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+                throw LedgerError(.usage, "cannot read the token file '\(tokenFile)'")
+            }
+            try tokens.add(parsing: text, origin: tokenFile)
+        }
+        if let environment = ProcessInfo.processInfo.environment["MCLEDGER_TOKENS"], !environment.isEmpty {
+            try tokens.add(parsing: environment, origin: "MCLEDGER_TOKENS")
+        }
+        return tokens
+    }
+
+    private static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16).leftPadded(2) }.joined()
+    }
+}
+
+private extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}
