@@ -22,6 +22,11 @@ public struct LedgerServer: Sendable {
 
     public var metrics: LedgerMetrics { services.metrics }
 
+    /// Append requests queued for the next group-commit transaction.
+    public func waitingAppends() async -> Int {
+        await services.committer.waiting
+    }
+
     /// The Hummingbird application (routes, middleware, in-process projector).
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var services: [any Service] = []

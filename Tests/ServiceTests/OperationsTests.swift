@@ -16,3 +16,32 @@ struct OperationsTests {
         }
     }
 }
+
+@Suite("HTTP: metrics and the OpenAPI document")
+struct MetricsTests {
+    @Test("/metrics is Prometheus text with append, commit, reject, lag and pool metrics")
+    func metrics() async throws {
+        try await ServerHarness.with { server in
+            _ = try await server.request(.post, "/v1/events", token: ServerHarness.appendToken, body: APIFixtures.pending("m-1"))
+            _ = try await server.request(.post, "/v1/events", token: ServerHarness.appendToken, body: "{\"type\":\"Nope\",\"data\":{}}")
+            _ = try await server.request(.get, "/v1/counts", token: ServerHarness.readToken)
+            let metrics = try await server.request(.get, "/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+            for name in ["mcledger_appended_events_total 1", "mcledger_commit_duration_seconds_bucket", "mcledger_commit_batch_requests_count",
+                         "mcledger_append_rejects_total{reason=\"invalidInput\"} 1", "mcledger_projection_lag_events{projection=\"counts\"}",
+                         "mcledger_projection_lag_seconds", "mcledger_pool_connections_open", "mcledger_http_requests_total"] {
+                #expect(metrics.text.contains(name), "missing \(name)")
+            }
+        }
+    }
+
+    @Test("/openapi.json is served without a token and describes /v1")
+    func openAPI() async throws {
+        try await ServerHarness.with(runProjector: false) { server in
+            let document = try await server.request(.get, "/openapi.json")
+            #expect(document.status == 200)
+            #expect(document.object?["openapi"]?.stringValue?.hasPrefix("3.") == true)
+        }
+    }
+}

@@ -58,7 +58,7 @@ struct ServerHarness: Sendable {
 
     /// One HTTP/1.1 keep-alive connection to the server.
     func client<T: Sendable>(_ body: @escaping @Sendable (TestClient) async throws -> T) async throws -> T {
-        try await TestClient.withClient(host: "127.0.0.1", port: port, operation: body)
+        try await TestClientRequest.run(port: port, body)
     }
 
     /// One request on a connection of its own.
@@ -88,5 +88,12 @@ struct HTTPResult: Sendable {
         if let contentType, body != nil { fields[.contentType] = contentType }
         let response = try await client.execute(.init(uri, method: method, headers: fields, body: body.map { ByteBuffer(string: $0) }))
         return HTTPResult(status: Int(response.status.code), headers: response.headers, text: response.body.map { String(buffer: $0) } ?? "")
+    }
+}
+
+/// A keep-alive connection to a server on loopback.
+enum TestClientRequest {
+    static func run<T: Sendable>(port: Int, _ body: @escaping @Sendable (TestClient) async throws -> T) async throws -> T {
+        try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(60)), operation: body)
     }
 }

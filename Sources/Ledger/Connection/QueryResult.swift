@@ -51,7 +51,8 @@ public struct QueryResult: Sendable {
 
     /// True when the cell is SQL NULL.
     public func isNull(_ row: Int, _ column: Int) -> Bool {
-        starts[row * columns.count + column] < 0
+        guard row >= 0, row < count, column >= 0, column < columns.count else { return true }
+        return starts[row * columns.count + column] < 0
     }
 
     /// The cell's text, or nil for NULL.
@@ -76,6 +77,8 @@ public struct QueryResult: Sendable {
 
     /// Calls `body` with the raw text bytes of the cell, or returns nil for NULL.
     public func withBytes<R>(_ row: Int, _ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
+        // A cell outside the result (e.g. row 0 of an empty result) reads as NULL.
+        guard row >= 0, row < count, column >= 0, column < columns.count else { return nil }
         let cell = row * columns.count + column
         let start = Int(starts[cell])
         guard start >= 0 else { return nil }

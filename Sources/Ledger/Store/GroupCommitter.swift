@@ -32,6 +32,9 @@ public actor GroupCommitter {
     private var queue: [Waiter] = []
     private var draining = false
 
+    /// Requests waiting for the next transaction.
+    public var waiting: Int { queue.count }
+
     /// Statistics: transactions run and requests served.
     public private(set) var transactions = 0
     public private(set) var requests = 0

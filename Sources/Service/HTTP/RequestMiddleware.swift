@@ -48,7 +48,8 @@ struct RequestMiddleware: RouterMiddleware {
                 logger.error("\(error.code.rawValue): \(error.message)")
             }
             return APIError(error)
-        case let error as HTTPError:
+        case let error as any HTTPResponseError:
+            // Hummingbird's and NIO's own (HTTPError, NIOTooManyBytesError, ...).
             switch error.status {
             case .contentTooLarge:
                 return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
@@ -58,7 +59,8 @@ struct RequestMiddleware: RouterMiddleware {
             case .methodNotAllowed:
                 return APIError(.methodNotAllowed, "methodNotAllowed", "this endpoint does not take that method; see /openapi.json")
             default:
-                return APIError(error.status, error.status.code >= 500 ? "internal" : "badRequest", error.body ?? error.status.reasonPhrase)
+                let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
+                return APIError(error.status, error.status.code >= 500 ? "internal" : "badRequest", message)
             }
         default:
             logger.error("unexpected error: \(String(reflecting: error))")
