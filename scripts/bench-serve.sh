@@ -37,9 +37,10 @@ trap cleanup EXIT
 [[ $(id -u) == 0 ]] && chown postgres "$DIR"
 as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/pg.log" -w \
-  -o "-p $PGPORT -k $DIR -c listen_addresses='' -c max_connections=300" start >/dev/null
+  -o "-p $PGPORT -k $DIR -c listen_addresses='' -c max_connections=300 ${PROFILE:+-c shared_preload_libraries=pg_stat_statements -c track_io_timing=on}" start >/dev/null
 URL="postgresql:///postgres?host=$DIR&port=$PGPORT&user=postgres"
 "$BIN" migrate --database-url "$URL" >/dev/null
+[[ -n ${PROFILE:-} ]] && psql -q "$URL" -c "CREATE EXTENSION pg_stat_statements"
 psql -q "$URL" <<'SQL'
 CREATE TABLE public.plain_events (
   position bigserial PRIMARY KEY, stream text NOT NULL, version int NOT NULL DEFAULT 1,
@@ -51,7 +52,7 @@ cat > "$DIR/insert.sql" <<'SQL'
 INSERT INTO public.plain_events (stream, event_id, data) VALUES ('rtEvent-exec-01.' || gen_random_uuid(), gen_random_uuid(), '{"instance":"exec-01","eventId":"x","queue":"realtime","to":"pending","eventType":"ORDER_CONFIRMATION","channel":"email"}');
 SQL
 
-MCLEDGER_TOKENS="append $TOKEN" "$BIN" serve --database-url "$URL" --port "$HTTPPORT" --log-level warning 2>"$DIR/serve.log" &
+MCLEDGER_TOKENS="append $TOKEN" "$BIN" serve --database-url "$URL" --port "$HTTPPORT" --log-level warning ${GATHER_US:+--commit-gather-us $GATHER_US} 2>"$DIR/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HTTPPORT/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -73,6 +74,10 @@ for c in $CLIENTS; do
   echo "| $c | ${rate%.*} | ${tps%.*} | $ratio | $p50 / $p99 | $lat |"
   [[ $errors == 0 ]] || log "$errors non-201 answers at $c clients (see $DIR/wrk-$c.err)"
 done
+if [[ -n ${PROFILE:-} ]]; then
+  curl -s "http://127.0.0.1:$HTTPPORT/metrics" | grep -E "^mcledger_commit_(duration_seconds|batch_(requests|events))_(sum|count)" >&2
+  psql "$URL" -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12" >&2
+fi
 stored=$(psql -Atq "$URL" -c "SELECT count(*) FROM mcledger.events")
 gaps=$(psql -Atq "$URL" -c "SELECT count(*) - coalesce(max(position), 0) FROM mcledger.events")
 rounds=$(curl -s "http://127.0.0.1:$HTTPPORT/metrics" | awk '/^mcledger_commit_batch_requests_(sum|count)/ {v[$1]=$2} END {if (v["mcledger_commit_batch_requests_count"]>0) printf "%.1f", v["mcledger_commit_batch_requests_sum"]/v["mcledger_commit_batch_requests_count"]}')

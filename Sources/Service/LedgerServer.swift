@@ -81,7 +81,7 @@ final class LedgerServices: Sendable {
         }
         let appender = AppendConnection(conninfo: configuration.conninfo)
         self.appender = appender
-        committer = GroupCommitter(maxEvents: ServiceLimits.maxEventsPerCommit, onRound: { metrics.record($0) }) { requests throws(LedgerError) in
+        committer = GroupCommitter(maxEvents: ServiceLimits.maxEventsPerCommit, gatherWindow: configuration.commitGatherWindow, onRound: { metrics.record($0) }) { requests throws(LedgerError) in
             try await appender.commit(requests)
         }
         rebuilds = RebuildRunner(conninfo: configuration.conninfo, logger: logger)

@@ -17,6 +17,9 @@ public actor PostgresConnection {
     /// A BEGIN not sent yet: it travels in one round trip with the
     /// transaction's first statement.
     private var deferredBegin: String?
+    /// Set when the body of `withTransaction` already sent COMMIT (pipelined
+    /// with its last statement by `executeThenCommit`).
+    private var committedEarly = false
 
     private init(executor: ThreadExecutor) {
         self.executor = executor
@@ -98,14 +101,7 @@ public actor PostgresConnection {
     public func execute(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) -> QueryResult {
         try flushDeferredBegin()
         let connection = try live()
-        if !prepared.contains(statement.name) {
-            let types = parameters.map { Oid($0.oid) }
-            let result = types.withUnsafeBufferPointer {
-                PQprepare(connection, statement.name, statement.sql, Int32(types.count), $0.baseAddress)
-            }
-            _ = try consume(result, sql: statement.sql)
-            prepared.insert(statement.name)
-        }
+        try prepare(statement, parameters)
         let result = withBoundParameters(parameters) { count, _, values, lengths, formats in
             PQexecPrepared(connection, statement.name, count, values, lengths, formats, 0)
         }
@@ -116,9 +112,33 @@ public actor PostgresConnection {
     /// their results in order. If one fails, the error of the first failure is
     /// thrown; statements after it were not executed.
     public func pipeline(_ statements: [(sql: String, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
+        try pipeline(statements.map { (PreparedStatement?.none, $0.sql, $0.parameters) })
+    }
+
+    /// `pipeline` with named prepared statements (each prepared on this
+    /// connection the first time it is used): no parse or plan per call.
+    public func pipeline(prepared statements: [(statement: PreparedStatement, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
+        try pipeline(statements.map { ($0.statement.name.isEmpty ? nil : $0.statement, $0.statement.sql, $0.parameters) })
+    }
+
+    private func prepare(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) {
+        guard !prepared.contains(statement.name) else { return }
+        let connection = try live()
+        let types = parameters.map { Oid($0.oid) }
+        let result = types.withUnsafeBufferPointer {
+            PQprepare(connection, statement.name, statement.sql, Int32(types.count), $0.baseAddress)
+        }
+        _ = try consume(result, sql: statement.sql)
+        prepared.insert(statement.name)
+    }
+
+    private func pipeline(_ statements: [(prepared: PreparedStatement?, sql: String, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
+        for statement in statements {
+            if let named = statement.prepared { try prepare(named, statement.parameters) }
+        }
         if let begin = deferredBegin {
             deferredBegin = nil
-            return Array(try pipeline([(begin, [])] + statements).dropFirst())
+            return Array(try pipeline([(nil, begin, [])] + statements).dropFirst())
         }
         let connection = try live()
         guard PQenterPipelineMode(connection) == 1 else { throw connectionError(connection, "cannot enter pipeline mode") }
@@ -127,7 +147,10 @@ public actor PostgresConnection {
         var sent = 0
         for statement in statements {
             let ok = withBoundParameters(statement.parameters) { count, types, values, lengths, formats in
-                PQsendQueryParams(connection, statement.sql, count, types, values, lengths, formats, 0)
+                if let named = statement.prepared {
+                    return PQsendQueryPrepared(connection, named.name, count, values, lengths, formats, 0)
+                }
+                return PQsendQueryParams(connection, statement.sql, count, types, values, lengths, formats, 0)
             }
             if ok != 1 {
                 firstError = connectionError(connection, "cannot send a pipelined statement")
@@ -170,10 +193,15 @@ public actor PostgresConnection {
         _ body: @Sendable (isolated PostgresConnection) throws(LedgerError) -> T
     ) throws(LedgerError) -> T {
         deferredBegin = "BEGIN ISOLATION LEVEL \(level.rawValue)"
+        committedEarly = false
         let value: T
         do {
             value = try body(self)
         } catch {
+            if committedEarly {
+                committedEarly = false
+                throw error // the COMMIT was sent: executeThenCommit has already dealt with it
+            }
             if deferredBegin != nil {
                 deferredBegin = nil // nothing was sent: nothing to roll back
             } else {
@@ -185,6 +213,10 @@ public actor PostgresConnection {
             deferredBegin = nil // the body ran no statement
             return value
         }
+        if committedEarly {
+            committedEarly = false
+            return value
+        }
         do {
             try execute("COMMIT")
         } catch {
@@ -194,6 +226,32 @@ public actor PostgresConnection {
             throw unknown
         }
         return value
+    }
+
+    /// Inside `withTransaction`: runs the transaction's LAST statement and its
+    /// COMMIT in one round trip (pipeline), saving a round trip on the append
+    /// path. If the statement fails, nothing is committed (the COMMIT is
+    /// skipped by the server) and the transaction is rolled back. If the
+    /// connection is lost, the outcome is unknown and reported as such
+    /// (`details["commit"] = "unknown"`).
+    @discardableResult
+    public func executeThenCommit(_ statement: PreparedStatement, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
+        committedEarly = true
+        let results: [QueryResult]
+        do {
+            results = try pipeline([(statement, statement.sql, parameters), (nil, "COMMIT", [])])
+        } catch {
+            var failure = error
+            if error.code == .databaseUnavailable {
+                failure.details["commit"] = "unknown"
+            }
+            rollbackQuietly()
+            throw failure
+        }
+        guard results.count == 2 else {
+            throw LedgerError(.internal, "a pipelined statement and COMMIT returned \(results.count) results")
+        }
+        return results[0]
     }
 
     /// Transaction isolation levels mcledger uses.
@@ -286,6 +344,12 @@ public struct PreparedStatement: Sendable, Hashable {
     public init(_ name: String, _ sql: String) {
         self.name = name
         self.sql = sql
+    }
+
+    /// A statement sent as text (parsed and planned for its actual
+    /// parameters each time) where a pipeline otherwise takes prepared ones.
+    public static func unprepared(_ sql: String) -> PreparedStatement {
+        PreparedStatement("", sql)
     }
 }
 

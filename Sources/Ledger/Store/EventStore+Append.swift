@@ -57,7 +57,7 @@ enum AppendPlan {
         let all = requests.flatMap { $0 }
         let streams = Array(Set(all.map(\.stream)))
         // One round trip: take the lock, then read what the checks need under it.
-        let results = try connection.pipeline([
+        let results = try connection.pipeline(prepared: [
             (AppendSQL.lock, []),
             (AppendSQL.existingIds, [.uuidArray(all.map(\.eventId))]),
             (AppendSQL.streamHeads, [.textArray(streams)]),
@@ -129,7 +129,8 @@ enum AppendPlan {
         var firstPosition = 0
         var recordedAt: String?
         if !inserts.isEmpty {
-            let inserted = try connection.execute(AppendSQL.append, [
+            // The insert travels with its COMMIT: one round trip.
+            let inserted = try connection.executeThenCommit(AppendSQL.append, [
                 .textArray(inserts.map(\.stream)),
                 .uuidArray(inserts.map(\.eventId)),
                 .textArray(inserts.map(\.type)),
@@ -212,17 +213,22 @@ enum AppendPlan {
 }
 
 /// The statements of the append path (see sql/functions/020_append.sql).
+/// Prepared once per connection: the append path parses and plans nothing per transaction.
 enum AppendSQL {
-    static let lock = "SELECT mcledger.lock_appends()"
-    static let existingIds = "SELECT event_id::text, position, stream, type FROM mcledger.events WHERE event_id = ANY($1::uuid[])"
-    static let streamHeads = "SELECT stream, version, type, data::text FROM mcledger.stream_heads($1::text[])"
+    static let lock = PreparedStatement("mcledger_lock", "SELECT mcledger.lock_appends()")
+    // Planned for its actual ids each time: a generic plan, made while the
+    // table was small, keeps a sequential scan (measured: 1.8 ms instead of 0.03).
+    static let existingIds = PreparedStatement.unprepared(
+        "SELECT event_id::text, position, stream, type FROM mcledger.events WHERE event_id = ANY($1::uuid[])")
+    static let streamHeads = PreparedStatement("mcledger_stream_heads",
+        "SELECT stream, version, type, data::text FROM mcledger.stream_heads($1::text[])")
     static let sameData = """
         SELECT e.position, e.data = c.data
         FROM unnest($1::text[]::bigint[], $2::jsonb[]) AS c(position, data)
         JOIN mcledger.events e ON e.position = c.position
         """
-    static let append = """
+    static let append = PreparedStatement("mcledger_append", """
         SELECT first_position, last_position, mcledger.canonical_time(recorded_at)
         FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
-        """
+        """)
 }

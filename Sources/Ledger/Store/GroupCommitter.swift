@@ -29,6 +29,11 @@ public actor GroupCommitter {
     private let onRound: @Sendable (Round) -> Void
     /// Most events in one shared transaction (a larger single request still goes alone).
     public let maxEvents: Int
+    /// After a transaction that served several requests, how long to wait
+    /// for its clients' next requests before starting the next transaction,
+    /// so that concurrent clients share one transaction instead of
+    /// alternating between two half-full ones. A lone client never waits.
+    public let gatherWindow: Duration
     private var queue: [Waiter] = []
     private var draining = false
 
@@ -39,16 +44,18 @@ public actor GroupCommitter {
     public private(set) var transactions = 0
     public private(set) var requests = 0
 
-    public init(store: EventStore, maxEvents: Int = AppendLimits.maxBatchEvents) {
-        self.init(maxEvents: maxEvents) { requests throws(LedgerError) in try await store.append(requests: requests) }
+    public init(store: EventStore, maxEvents: Int = AppendLimits.maxBatchEvents, gatherWindow: Duration = .zero) {
+        self.init(maxEvents: maxEvents, gatherWindow: gatherWindow) { requests throws(LedgerError) in try await store.append(requests: requests) }
     }
 
     /// A committer over any commit function (e.g. one that reconnects), with
     /// `onRound` called after each transaction.
-    public init(maxEvents: Int = AppendLimits.maxBatchEvents, onRound: @escaping @Sendable (Round) -> Void = { _ in }, commit: @escaping Commit) {
+    public init(maxEvents: Int = AppendLimits.maxBatchEvents, gatherWindow: Duration = .zero,
+                onRound: @escaping @Sendable (Round) -> Void = { _ in }, commit: @escaping Commit) {
         self.commit = commit
         self.onRound = onRound
         self.maxEvents = maxEvents
+        self.gatherWindow = gatherWindow
     }
 
     /// Appends one request atomically, sharing the transaction with whatever
@@ -91,6 +98,9 @@ public actor GroupCommitter {
             requests += group.count
             onRound(Round(requests: group.count, events: count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, committed: committed))
             for (waiter, result) in zip(group, results) { waiter.continuation.resume(returning: result) }
+            if group.count > 1 && gatherWindow > .zero {
+                try? await Task.sleep(for: gatherWindow)
+            }
         }
         draining = false
     }

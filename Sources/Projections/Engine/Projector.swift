@@ -15,6 +15,8 @@ public struct Projector: Sendable {
     public static let rebuildChunkEvents = 100_000
     /// Longest wait for a notification before polling anyway.
     public static let pollInterval: Duration = .seconds(1)
+    /// Shortest time between two projector rounds (see `run`).
+    public static let minimumInterval: Duration = .milliseconds(250)
 
     public let connection: PostgresConnection
 
@@ -56,12 +58,18 @@ public struct Projector: Sendable {
         }
     }
 
-    /// Follows the ledger until the task is cancelled.
-    public func run(onBatch: (@Sendable ([String: Int]) -> Void)? = nil) async throws(LedgerError) {
+    /// Follows the ledger until the task is cancelled. Rounds are at least
+    /// `minimumInterval` apart, so that a busy ledger (a commit every
+    /// millisecond) is projected in batches rather than one commit at a time:
+    /// answers stay exact meanwhile (readers add the events after the
+    /// checkpoint), and the projector leaves the CPU to the appends.
+    public func run(minimumInterval: Duration = Projector.minimumInterval,
+                    onBatch: (@Sendable ([String: Int]) -> Void)? = nil) async throws(LedgerError) {
         try await connection.listen("mcledger_events")
         while !Task.isCancelled {
             let reached = try await catchUp()
             onBatch?(reached)
+            try? await Task.sleep(for: minimumInterval)
             _ = try await connection.waitForNotifications(timeout: Self.pollInterval)
         }
     }

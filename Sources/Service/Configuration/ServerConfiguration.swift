@@ -12,6 +12,8 @@ public struct ServerConfiguration: Sendable {
     public var poolSize: Int
     /// Run the projector in-process so readiness and counts stay live.
     public var runProjector: Bool
+    /// See `ServiceLimits.commitGatherWindow`.
+    public var commitGatherWindow: Duration = ServiceLimits.commitGatherWindow
 
     public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, tokens: TokenStore,
                 poolSize: Int = ServiceLimits.defaultPoolSize, runProjector: Bool = true) {

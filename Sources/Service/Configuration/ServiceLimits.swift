@@ -13,6 +13,10 @@ public enum ServiceLimits {
     public static let maxEventsPerRequest = AppendLimits.maxBatchEvents
     /// Most events one group-commit transaction gathers from waiting requests.
     public static let maxEventsPerCommit = AppendLimits.maxBatchEvents
+    /// After a shared transaction, how long the committer waits for its
+    /// clients' next requests before starting the next one (see
+    /// `GroupCommitter.gatherWindow`); never applies to a lone client.
+    public static let commitGatherWindow: Duration = .microseconds(300)
     /// Default and largest page of `GET /v1/events` and `GET /v1/streams/{stream}`.
     public static let defaultPageSize = 1_000
     public static let maxPageSize = ReadLimits.pageSize

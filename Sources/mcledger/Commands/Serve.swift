@@ -21,10 +21,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("token-file"), help: ArgumentHelp("File of 'SCOPE TOKEN' lines.", valueName: "PATH")) var tokenFile: String?
     @Option(name: .customLong("pool-size"), help: "Read connections to PostgreSQL.") var poolSize = ServiceLimits.defaultPoolSize
     @Flag(name: .customLong("no-projector"), help: "Do not run the projector in-process (answers stay exact, computed from the events after the checkpoints).") var noProjector = false
+    @Option(name: .customLong("commit-gather-us"), help: "Microseconds the group committer waits after a shared commit for its clients' next requests (0 disables).")
+    var commitGatherMicroseconds = Int(ServiceLimits.commitGatherWindow.components.attoseconds / 1_000_000_000_000)
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
+        guard (0...100_000).contains(commitGatherMicroseconds) else { throw ValidationError("--commit-gather-us must be from 0 to 100000") }
         guard poolSize >= 1 else { throw ValidationError("--pool-size must be >= 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
     }
@@ -48,8 +51,9 @@ struct Serve: AsyncParsableCommand {
             let connection = try await database.connect()
             await connection.close()
             let conninfo = try await database.location.conninfo()
-            let configuration = ServerConfiguration(host: host, port: port, conninfo: conninfo, tokens: tokens,
+            var configuration = ServerConfiguration(host: host, port: port, conninfo: conninfo, tokens: tokens,
                                                     poolSize: poolSize, runProjector: !noProjector)
+            configuration.commitGatherWindow = .microseconds(commitGatherMicroseconds)
             let server = LedgerServer(configuration: configuration, logger: logger)
             let host = self.host
             do {

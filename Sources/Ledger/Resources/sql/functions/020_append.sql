@@ -5,9 +5,11 @@
 -- transaction visible, so the next appender reads the new head and positions
 -- become visible in position order: a reader following positions can never
 -- see N+1 before N. (Sequences give no such guarantee; this is why none is used.)
+-- plpgsql rather than sql: a SECURITY DEFINER sql function is parsed and
+-- planned again at every call, and this one runs in every append transaction.
 CREATE OR REPLACE FUNCTION mcledger.lock_appends() RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$ SELECT pg_advisory_xact_lock('mcledger.events'::regclass::oid::bigint) $$;
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$ BEGIN PERFORM pg_advisory_xact_lock('mcledger.events'::regclass::oid::bigint); END $$;
 
 -- The current head of each given stream: its last version, type and data
 -- (streams that do not exist are absent from the result). No SET clause and
