@@ -52,7 +52,7 @@ cat > "$DIR/insert.sql" <<'SQL'
 INSERT INTO public.plain_events (stream, event_id, data) VALUES ('rtEvent-exec-01.' || gen_random_uuid(), gen_random_uuid(), '{"instance":"exec-01","eventId":"x","queue":"realtime","to":"pending","eventType":"ORDER_CONFIRMATION","channel":"email"}');
 SQL
 
-MCLEDGER_TOKENS="append $TOKEN" "$BIN" serve --database-url "$URL" --port "$HTTPPORT" --log-level warning ${GATHER_US:+--commit-gather-us $GATHER_US} 2>"$DIR/serve.log" &
+MCLEDGER_TOKENS="append $TOKEN" "$BIN" serve --database-url "$URL" --port "$HTTPPORT" --log-level warning ${GATHER_US:+--commit-gather-us $GATHER_US} ${SERVE_FLAGS:-} 2>"$DIR/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HTTPPORT/healthz" >/dev/null && break; sleep 0.1; done
 

@@ -131,3 +131,18 @@ struct CLITests {
         #expect(report["firstBadPosition"]?.integerValue == 1)
     }
 }
+
+@Suite("mcledger command line: time travel edges")
+struct CLITimeTravelTests {
+    @Test("--as-of before the first event answers for position 0 (regression: it crashed on the empty result)")
+    func asOfBeforeFirstEvent() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        _ = try CLI.run(["append"], database: database, stdin: CLITests.valid)
+        for command in ["readiness", "counts"] {
+            let result = try CLI.run([command, "--json", "--as-of", "2000-01-01T00:00:00Z"], database: database)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+            let answer = try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(answer["position"]?.integerValue == 0)
+        }
+    }
+}

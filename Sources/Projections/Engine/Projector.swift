@@ -33,17 +33,23 @@ public struct Projector: Sendable {
         return names
     }
 
-    /// Applies every event up to the current head; returns each projection's checkpoint.
+    /// Applies every event up to the head as it is when the call starts (not
+    /// chasing a head that keeps moving under load: the next round takes
+    /// the rest); returns each projection's checkpoint.
     @discardableResult
     public func catchUp(_ names: [String] = Projector.names, maxEvents: Int = Projector.batchEvents,
                         progress: (@Sendable (String, Int) -> Void)? = nil) async throws(LedgerError) -> [String: Int] {
+        let head = try await connection.execute("SELECT coalesce(max(position), 0) FROM mcledger.events").int(0, 0) ?? 0
         var reached: [String: Int] = [:]
         for name in names {
             var previous = -1
             while true {
                 let position = try await step(name, maxEvents: maxEvents)
                 progress?(name, position)
-                if position == previous { break }
+                if position == previous || position >= head {
+                    previous = position
+                    break
+                }
                 previous = position
             }
             reached[name] = previous

@@ -22,11 +22,10 @@ struct AuthMiddleware: RouterMiddleware {
 
     static func token(of request: Request) -> String? {
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return parts[1].trimmingCharacters(in: .whitespaces)
-            }
-            return ""
+            // "Bearer TOKEN", scheme case-insensitive (RFC 6750); anything else is an unknown token.
+            let utf8 = header.utf8
+            guard utf8.count > 7, header.prefix(7).lowercased() == "bearer " else { return "" }
+            return String(header.dropFirst(7).drop { $0 == " " })
         }
         return request.cookies[cookieName]?.value
     }
