@@ -86,7 +86,7 @@ let package = Package(
         .testTarget(
             name: "ServiceTests",
             dependencies: [
-                "Service", "Ledger", "Projections", "LedgerTestSupport",
+                "mcledger", "Service", "Ledger", "Projections", "LedgerTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

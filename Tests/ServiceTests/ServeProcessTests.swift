@@ -1,0 +1,118 @@
+import Foundation
+import Ledger
+import LedgerTestSupport
+import Testing
+
+/// `mcledger serve` as a process: startup, tokens, and a graceful SIGTERM.
+@Suite("mcledger serve process")
+struct ServeProcessTests {
+    /// A running `mcledger serve --port 0` and what it printed on stderr.
+    final class ServeProcess: @unchecked Sendable {
+        let process = Process()
+        private let lock = NSLock()
+        private var text = ""
+
+        init(database: TestDatabase, environment: [String: String]) throws {
+            process.executableURL = CLI.executable
+            var env = ProcessInfo.processInfo.environment
+            env["MCLEDGER_DATABASE_URL"] = database.conninfo
+            env.removeValue(forKey: "MCLEDGER_TOKENS")
+            for (key, value) in environment { env[key] = value }
+            process.environment = env
+            process.arguments = ["serve", "--port", "0"]
+            let error = Pipe()
+            process.standardError = error
+            process.standardOutput = FileHandle.nullDevice
+            error.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                self.text += String(decoding: data, as: UTF8.self)
+                self.lock.unlock()
+            }
+            try process.run()
+        }
+
+        var stderr: String { lock.lock(); defer { lock.unlock() }; return text }
+
+        /// The port from "listening on http://127.0.0.1:PORT".
+        func port() async throws -> Int {
+            for _ in 0..<300 {
+                if let range = stderr.range(of: "listening on http://127.0.0.1:") {
+                    let digits = stderr[range.upperBound...].prefix { $0.isNumber }
+                    if let port = Int(digits) { return port }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw LedgerError(.internal, "serve did not start: \(stderr)")
+        }
+
+        func exitStatus(within seconds: Int) async throws -> Int32? {
+            for _ in 0..<(seconds * 20) where process.isRunning {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return process.isRunning ? nil : process.terminationStatus
+        }
+    }
+
+    /// Positions acknowledged to one client, kept even when its connection ends in an error.
+    final class PositionsBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: [Int] = []
+        func append(_ position: Int) { lock.lock(); stored.append(position); lock.unlock() }
+        var values: [Int] { lock.lock(); defer { lock.unlock() }; return stored }
+    }
+
+    @Test("SIGTERM drains in-flight appends: every acknowledged event is stored, and the server exits 0")
+    func gracefulShutdown() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let token = "append-token-for-the-sigterm-test"
+        let serve = try ServeProcess(database: database, environment: ["MCLEDGER_TOKENS": "append \(token)"])
+        let port = try await serve.port()
+        let acknowledged = await withTaskGroup(of: [Int].self) { group in
+            for client in 0..<8 {
+                group.addTask {
+                    let box = PositionsBox()
+                    _ = try? await TestClientRequest.run(port: port) { http in
+                        for n in 0..<200 {
+                            let result = try await HTTPResult.send(http, .post, "/v1/events", token: token,
+                                                                   body: APIFixtures.pending("sig-\(client)-\(n)"))
+                            guard result.status == 201, let position = result.object?["firstPosition"]?.integerValue else { break }
+                            box.append(position)
+                        }
+                    }
+                    return box.values
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(400))
+            kill(serve.process.processIdentifier, SIGTERM)
+            var all: [Int] = []
+            for await positions in group { all += positions }
+            return all
+        }
+        let status = try await serve.exitStatus(within: 20)
+        #expect(status == 0, "serve did not exit cleanly after SIGTERM: \(serve.stderr)")
+        #expect(!acknowledged.isEmpty)
+        let stored = try await database.store()
+        let count = try await stored.count()
+        #expect(count >= acknowledged.count)
+        let result = try await stored.connection.execute("SELECT count(*) FROM mcledger.events WHERE position = ANY($1::text[]::bigint[])",
+                                                         [.textArray(acknowledged.map(String.init))])
+        #expect(result.int(0, 0) == acknowledged.count, "an acknowledged event is missing")
+        #expect(count < 8 * 200, "the server stopped before SIGTERM could interrupt anything")
+    }
+
+    @Test("without tokens, serve generates an admin token and prints it")
+    func generatedToken() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let serve = try ServeProcess(database: database, environment: [:])
+        let port = try await serve.port()
+        let lines = serve.stderr.split(separator: "\n")
+        let index = try #require(lines.firstIndex { $0.contains("generated an admin token") })
+        let token = lines[index + 1].trimmingCharacters(in: .whitespaces)
+        let digest = try await TestClientRequest.run(port: port) { try await HTTPResult.send($0, .get, "/v1/digest", token: token) }
+        #expect(digest.status == 200)
+        kill(serve.process.processIdentifier, SIGINT)
+        #expect(try await serve.exitStatus(within: 20) == 0)
+    }
+}
