@@ -15,51 +15,51 @@ BEGIN
     RETURN QUERY EXECUTE $q$
 WITH changes AS (
     SELECT e.stream, e.version, e.data->>'to' AS status,
+           lag(e.data->>'to') OVER (PARTITION BY e.stream ORDER BY e.version) AS previous,
            CASE WHEN e.version = 1 THEN e.data END AS first_data
     FROM mcledger.events e
     WHERE e.position > $1 AND e.position <= $2 AND e.type = 'EventStatusChanged'
 ),
--- The status after the range is the range's last change of the stream, and
--- the key comes from the stream's first event: both are usually rows of the
--- range itself, so the index is probed only for streams that started earlier.
+-- One row per transactional event touched, in one grouping pass (no join
+-- between intermediate results: a nested loop over them was quadratic). The
+-- status after the range is the range's own last change, and the key comes
+-- from version 1, usually in the range too: the index is probed only for
+-- events that started before the range.
 streams AS (
-    SELECT c.stream, min(c.version) AS first_version,
+    SELECT c.stream,
+           min(c.version) AS first_version,
+           (array_agg(c.status ORDER BY c.version))[1] AS first_status,
            (array_agg(c.status ORDER BY c.version DESC))[1] AS after,
-           (array_agg(c.first_data) FILTER (WHERE c.first_data IS NOT NULL))[1] AS first_data
+           (array_agg(c.first_data) FILTER (WHERE c.first_data IS NOT NULL))[1] AS first_data,
+           count(*) FILTER (WHERE c.status = 'pending' AND c.previous IN ('pending', 'pendingDelivery')) AS retries,
+           count(*) FILTER (WHERE c.status = 'deliveryFailed' AND c.previous = 'sent') AS late_bounces
     FROM changes c GROUP BY c.stream
 ),
 keyed AS (
-    SELECT s.stream,
+    SELECT s.after, s.first_status, s.retries, s.late_bounces,
            f.data->>'instance' AS instance,
            f.data->>'queue' AS queue,
            coalesce(f.data->>'eventType', '') AS event_type,
            CASE WHEN s.first_version > 1 THEN
                (SELECT p.data->>'to' FROM mcledger.events p WHERE p.stream = s.stream AND p.version = s.first_version - 1)
-           END AS before,
-           s.after
+           END AS before
     FROM streams s
     CROSS JOIN LATERAL (
         SELECT coalesce(s.first_data,
                         (SELECT v1.data FROM mcledger.events v1 WHERE v1.stream = s.stream AND v1.version = 1)) AS data
     ) f
-),
-steps AS (
-    SELECT c.stream, c.status,
-           coalesce(lag(c.status) OVER (PARTITION BY c.stream ORDER BY c.version), k.before) AS previous
-    FROM changes c JOIN keyed k ON k.stream = c.stream
 )
 SELECT d.instance, d.queue, d.event_type, d.metric, sum(d.n)::bigint
-FROM (
-    SELECT k.instance, k.queue, k.event_type, k.before AS metric, -1 AS n FROM keyed k WHERE k.before IS NOT NULL
-    UNION ALL
-    SELECT k.instance, k.queue, k.event_type, k.after, 1 FROM keyed k
-    UNION ALL
-    SELECT k.instance, k.queue, k.event_type,
-           CASE WHEN s.status = 'pending' THEN 'retries' ELSE 'lateBounces' END, 1
-    FROM steps s JOIN keyed k ON k.stream = s.stream
-    WHERE (s.status = 'pending' AND s.previous IN ('pending', 'pendingDelivery'))
-       OR (s.status = 'deliveryFailed' AND s.previous = 'sent')
-) d
+FROM keyed k
+CROSS JOIN LATERAL (VALUES
+    (k.instance, k.queue, k.event_type, k.before, -1::bigint),
+    (k.instance, k.queue, k.event_type, k.after, 1::bigint),
+    (k.instance, k.queue, k.event_type, 'retries',
+     k.retries + CASE WHEN k.first_status = 'pending' AND k.before IN ('pending', 'pendingDelivery') THEN 1 ELSE 0 END),
+    (k.instance, k.queue, k.event_type, 'lateBounces',
+     k.late_bounces + CASE WHEN k.first_status = 'deliveryFailed' AND k.before = 'sent' THEN 1 ELSE 0 END)
+) AS d(instance, queue, event_type, metric, n)
+WHERE d.metric IS NOT NULL
 GROUP BY 1, 2, 3, 4
 HAVING sum(d.n) <> 0
     $q$ USING p_from, p_to;
