@@ -15,8 +15,7 @@ struct RequestMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let started = ContinuousClock.now
-        let given = request.headers[HTTPFields.requestIDName]
-        let id = given.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
+        let id = request.headers[HTTPFields.requestIDName].flatMap { Self.isSaneRequestID($0) ? $0 : nil }
             ?? UUID().uuidString.lowercased()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
@@ -37,6 +36,23 @@ struct RequestMiddleware: RouterMiddleware {
             "route": .string(route), "ms": .string(String(format: "%.2f", seconds * 1000)),
         ])
         return response
+    }
+
+    /// Longest caller-chosen request id echoed back.
+    static let maxRequestIDLength = 64
+
+    /// A caller's `X-Request-Id` is used only when it is 1 to 64 ASCII
+    /// letters, digits, `-` or `_`: safe in logs and never empty.
+    static func isSaneRequestID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= maxRequestIDLength && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                return true
+            default:
+                return false
+            }
+        }
     }
 
     static func apiError(_ error: any Error, logger: Logger) -> APIError {
