@@ -6,11 +6,13 @@ import Logging
 /// Outermost middleware: gives each request an id (the caller's
 /// `X-Request-Id` when it sends a sane one), logs it with that id, records
 /// its metrics, and turns every error into the API's JSON error object,
-/// including Hummingbird's own (unknown route 404, body over the limit 413).
+/// including Hummingbird's own (unknown route 404, body over the limit 413);
+/// a known path asked with another method is 405 with `Allow`.
 /// An unexpected error is logged and answered 500 without its details.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = LedgerRequestContext
     let metrics: LedgerMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -22,6 +24,8 @@ struct RequestMiddleware: RouterMiddleware {
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && !routes.methods(for: request.uri.path).isEmpty {
+            response = try Self.methodNotAllowed(routes.methods(for: request.uri.path)).response(from: request, context: context)
         } catch {
             let apiError = Self.apiError(error, logger: context.logger)
             response = try apiError.response(from: request, context: context)
@@ -53,6 +57,13 @@ struct RequestMiddleware: RouterMiddleware {
                 return false
             }
         }
+    }
+
+    /// 405 for a path that exists with other methods, listing them in `Allow`.
+    static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> APIError {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        return APIError(.methodNotAllowed, "methodNotAllowed", "this endpoint takes \(list); see /openapi.json",
+                        headers: [.allow: list])
     }
 
     static func apiError(_ error: any Error, logger: Logger) -> APIError {
