@@ -42,7 +42,9 @@ extension Routes {
                 filter.limit = try query.int("limit", min: 0)
                 return stream(filter, services)
             }
-            let limit = try query.int("limit", min: 0, max: ServiceLimits.maxPageSize) ?? ServiceLimits.defaultPageSize
+            // limit is "at most this many": a JSON page holds at most
+            // maxPageSize (follow `next` for the rest); NDJSON has no page.
+            let limit = min(try query.int("limit", min: 0) ?? ServiceLimits.defaultPageSize, ServiceLimits.maxPageSize)
             let after = filter.afterPosition ?? 0
             let pageFilter = filter
             let page = try await services.read { connection throws(LedgerError) in
