@@ -59,6 +59,10 @@ struct RequestMiddleware: RouterMiddleware {
         }
     }
 
+    /// 413 for a body over `ServiceLimits.maxBodyBytes`.
+    static let bodyTooLarge = APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
+                                       fields: [("limit", .number(String(ServiceLimits.maxBodyBytes)))])
+
     /// 405 for a path that exists with other methods, listing them in `Allow`.
     static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> APIError {
         let list = allowed.map(\.rawValue).joined(separator: ", ")
@@ -75,11 +79,14 @@ struct RequestMiddleware: RouterMiddleware {
                 logger.error("\(error.code.rawValue): \(error.message)")
             }
             return APIError(error)
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            // HTTPError, or the NIOTooManyBytesError of collecting a body
+            // beyond ServiceLimits.maxBodyBytes.
+            return bodyTooLarge
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge:
-                return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
-                                fields: [("limit", .number(String(ServiceLimits.maxBodyBytes)))])
+                return bodyTooLarge
             case .notFound:
                 return APIError(.notFound, "notFound", "no such endpoint; the API is described at /openapi.json")
             case .methodNotAllowed:
