@@ -30,11 +30,18 @@ struct QueryParameters {
 
     func int(_ name: String, min: Int = 0, max: Int = Int.max) throws(APIError) -> Int? {
         guard let text = values[name] else { return nil }
-        guard let value = Int(text), value >= min, value <= max else {
+        // Int(_:) also takes "+5"; the API's integers are plain decimals.
+        guard Self.isDecimal(text.first == "-" ? text.dropFirst() : Substring(text)),
+              let value = Int(text), value >= min, value <= max else {
             let range = max == Int.max ? "an integer >= \(min)" : "an integer from \(min) to \(max)"
             throw APIError.badRequest("query parameter '\(name)' must be \(range), got '\(text)'", parameter: name)
         }
         return value
+    }
+
+    /// True for one or more ASCII digits and nothing else.
+    static func isDecimal(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     func bool(_ name: String) throws(APIError) -> Bool {
