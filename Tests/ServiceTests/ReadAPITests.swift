@@ -104,9 +104,13 @@ struct ReadAPITests {
             let accept = try await server.request(.get, "/v1/events?limit=3", token: Self.read, headers: [.accept: "application/x-ndjson"])
             #expect(accept.text.split(separator: "\n").count == 3)
 
-            let tooBig = try await server.request(.get, "/v1/events?limit=5001", token: Self.read)
-            #expect(tooBig.status == 400)
-            #expect(tooBig.errorObject?["parameter"]?.stringValue == "limit")
+            // A limit above the page size means "at most N": a full page and a next cursor.
+            let large = try await server.request(.get, "/v1/events?limit=5001", token: Self.read)
+            #expect(large.status == 200)
+            #expect(large.object?["count"]?.integerValue == 25)
+            let malformed = try await server.request(.get, "/v1/events?limit=ten", token: Self.read)
+            #expect(malformed.status == 400)
+            #expect(malformed.errorObject?["parameter"]?.stringValue == "limit")
         }
     }
 

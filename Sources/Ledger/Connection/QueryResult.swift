@@ -49,7 +49,7 @@ public struct QueryResult: Sendable {
         self.lengths = lengths
     }
 
-    /// True when the cell is SQL NULL.
+    /// True when the cell is SQL NULL (or the result has no such cell).
     public func isNull(_ row: Int, _ column: Int) -> Bool {
         guard row >= 0, row < count, column >= 0, column < columns.count else { return true }
         return starts[row * columns.count + column] < 0
@@ -75,9 +75,10 @@ public struct QueryResult: Sendable {
         withBytes(row, column) { Hex.decodeByteaText($0) } ?? nil
     }
 
-    /// Calls `body` with the raw text bytes of the cell, or returns nil for NULL.
+    /// Calls `body` with the raw text bytes of the cell, or returns nil for
+    /// NULL and for a cell the result does not have (e.g. row 0 of no rows:
+    /// `execute(...).int(0, 0) ?? 0` is safe when a query finds nothing).
     public func withBytes<R>(_ row: Int, _ column: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R? {
-        // A cell outside the result (e.g. row 0 of an empty result) reads as NULL.
         guard row >= 0, row < count, column >= 0, column < columns.count else { return nil }
         let cell = row * columns.count + column
         let start = Int(starts[cell])

@@ -50,8 +50,9 @@ public struct APIError: Error, Sendable, HTTPResponseError {
         self.init(status, error.code.rawValue, error.message, fields: fields, headers: headers)
     }
 
-    /// Details that are integers and go out as JSON numbers.
-    private static let numericDetails: Set<String> = ["index", "expected", "actual", "position", "line"]
+    /// Details that are integers and go out as JSON numbers (every other
+    /// detail is a string), as /openapi.json documents the error object.
+    private static let numericDetails: Set<String> = ["index", "expected", "actual", "position", "line", "offset", "head", "limit"]
 
     // HTTP-only failures.
     static func unauthorized(_ message: String) -> APIError {

@@ -30,11 +30,18 @@ struct QueryParameters {
 
     func int(_ name: String, min: Int = 0, max: Int = Int.max) throws(APIError) -> Int? {
         guard let text = values[name] else { return nil }
-        guard let value = Int(text), value >= min, value <= max else {
+        // Int(_:) also takes "+5"; the API's integers are plain decimals.
+        guard Self.isDecimal(text.first == "-" ? text.dropFirst() : Substring(text)),
+              let value = Int(text), value >= min, value <= max else {
             let range = max == Int.max ? "an integer >= \(min)" : "an integer from \(min) to \(max)"
             throw APIError.badRequest("query parameter '\(name)' must be \(range), got '\(text)'", parameter: name)
         }
         return value
+    }
+
+    /// True for one or more ASCII digits and nothing else.
+    static func isDecimal(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
 
     func bool(_ name: String) throws(APIError) -> Bool {
@@ -46,10 +53,17 @@ struct QueryParameters {
         }
     }
 
+    /// The earliest and latest times the ledger prints so that PostgreSQL
+    /// reads them back (years 1 to 9999, UTC). Every event lies between them,
+    /// so a time outside is clamped to them without changing any answer.
+    static let earliestTime = Date(timeIntervalSince1970: -62_135_596_800)  // 0001-01-01T00:00:00Z
+    static let latestTime = Date(timeIntervalSince1970: 253_402_300_799)    // 9999-12-31T23:59:59Z
+
+    /// An RFC 3339 time (`T` and `Z` in either case, as RFC 3339 allows).
     func time(_ name: String) throws(APIError) -> Date? {
         guard let text = try string(name) else { return nil }
         do {
-            return try Timestamps.parse(text)
+            return min(max(try Timestamps.parse(text.uppercased()), Self.earliestTime), Self.latestTime)
         } catch {
             throw APIError.badRequest("query parameter '\(name)': \(error.message)", parameter: name)
         }

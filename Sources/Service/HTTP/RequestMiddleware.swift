@@ -6,23 +6,26 @@ import Logging
 /// Outermost middleware: gives each request an id (the caller's
 /// `X-Request-Id` when it sends a sane one), logs it with that id, records
 /// its metrics, and turns every error into the API's JSON error object,
-/// including Hummingbird's own (unknown route 404, body over the limit 413).
+/// including Hummingbird's own (unknown route 404, body over the limit 413);
+/// a known path asked with another method is 405 with `Allow`.
 /// An unexpected error is logged and answered 500 without its details.
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = LedgerRequestContext
     let metrics: LedgerMetrics
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         let started = ContinuousClock.now
-        let given = request.headers[HTTPFields.requestIDName]
-        let id = given.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" } ? $0 : nil }
+        let id = request.headers[HTTPFields.requestIDName].flatMap { Self.isSaneRequestID($0) ? $0 : nil }
             ?? UUID().uuidString.lowercased()
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         var response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && !routes.methods(for: request.uri.path).isEmpty {
+            response = try Self.methodNotAllowed(routes.methods(for: request.uri.path)).response(from: request, context: context)
         } catch {
             let apiError = Self.apiError(error, logger: context.logger)
             response = try apiError.response(from: request, context: context)
@@ -39,6 +42,34 @@ struct RequestMiddleware: RouterMiddleware {
         return response
     }
 
+    /// Longest caller-chosen request id echoed back.
+    static let maxRequestIDLength = 64
+
+    /// A caller's `X-Request-Id` is used only when it is 1 to 64 ASCII
+    /// letters, digits, `-` or `_`: safe in logs and never empty.
+    static func isSaneRequestID(_ id: String) -> Bool {
+        !id.isEmpty && id.utf8.count <= maxRequestIDLength && id.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// 413 for a body over `ServiceLimits.maxBodyBytes`.
+    static let bodyTooLarge = APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
+                                       fields: [("limit", .number(String(ServiceLimits.maxBodyBytes)))])
+
+    /// 405 for a path that exists with other methods, listing them in `Allow`.
+    static func methodNotAllowed(_ allowed: [HTTPRequest.Method]) -> APIError {
+        let list = allowed.map(\.rawValue).joined(separator: ", ")
+        return APIError(.methodNotAllowed, "methodNotAllowed", "this endpoint takes \(list); see /openapi.json",
+                        headers: [.allow: list])
+    }
+
     static func apiError(_ error: any Error, logger: Logger) -> APIError {
         switch error {
         case let error as APIError:
@@ -48,19 +79,20 @@ struct RequestMiddleware: RouterMiddleware {
                 logger.error("\(error.code.rawValue): \(error.message)")
             }
             return APIError(error)
-        case let error as any HTTPResponseError:
-            // Hummingbird's and NIO's own (HTTPError, NIOTooManyBytesError, ...).
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            // HTTPError, or the NIOTooManyBytesError of collecting a body
+            // beyond ServiceLimits.maxBodyBytes.
+            return bodyTooLarge
+        case let error as HTTPError:
             switch error.status {
             case .contentTooLarge:
-                return APIError(.contentTooLarge, "bodyTooLarge", "the request body is larger than \(ServiceLimits.maxBodyBytes) bytes",
-                                fields: [("limit", .number(String(ServiceLimits.maxBodyBytes)))])
+                return bodyTooLarge
             case .notFound:
                 return APIError(.notFound, "notFound", "no such endpoint; the API is described at /openapi.json")
             case .methodNotAllowed:
                 return APIError(.methodNotAllowed, "methodNotAllowed", "this endpoint does not take that method; see /openapi.json")
             default:
-                let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
-                return APIError(error.status, error.status.code >= 500 ? "internal" : "badRequest", message)
+                return APIError(error.status, error.status.code >= 500 ? "internal" : "badRequest", error.body ?? error.status.reasonPhrase)
             }
         default:
             logger.error("unexpected error: \(String(reflecting: error))")

@@ -14,7 +14,9 @@ struct AppendBody {
 
     static func parse(_ body: ByteBuffer, contentType: String?, raw: Bool) throws(APIError) -> AppendBody {
         let parser = EnvelopeParser(allowRaw: raw)
-        let media = contentType.map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() } ?? MediaTypes.json
+        // The media type is what precedes any parameters (`;charset=...`);
+        // an empty or parameters-only header gives an empty one (415).
+        let media = contentType.map { $0.prefix { $0 != ";" }.trimmingCharacters(in: .whitespaces).lowercased() } ?? MediaTypes.json
         let bytes = Array(body.readableBytesView)
         var result: AppendBody
         switch media {

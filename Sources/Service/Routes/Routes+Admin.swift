@@ -10,7 +10,13 @@ extension Routes {
             let query = try QueryParameters(request, allowed: ["against"])
             let against: Digest?
             do {
-                against = try query.string("against").map { (text: String) throws(LedgerError) in try Digest(parsing: text) }
+                against = try query.string("against").map { (text: String) throws(LedgerError) in
+                    // Digest(parsing:) reads the position with Int(_:), which also takes "+5" and "-0".
+                    guard QueryParameters.isDecimal(text.prefix { $0 != ":" }) else {
+                        throw LedgerError(.usage, "invalid digest '\(text)': expected POSITION:HASH with POSITION in decimal digits and 64 hex digits")
+                    }
+                    return try Digest(parsing: text)
+                }
             } catch let error as LedgerError {
                 throw APIError.badRequest("query parameter 'against': \(error.message)", parameter: "against")
             }

@@ -21,8 +21,11 @@ extension Routes {
                 }
                 let ready = !statuses.isEmpty && statuses.allSatisfy { $0.lag <= ServiceLimits.readyMaxLagEvents }
                 let items = statuses.map { "{\"name\":\(JSONValue.quoted($0.name)),\"lag\":\($0.lag)}" }.joined(separator: ",")
-                return JSONResponse.make(status: ready ? .ok : .serviceUnavailable,
-                                         "{\"ready\":\(ready),\"database\":\"ok\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[\(items)]}")
+                var response = JSONResponse.make(status: ready ? .ok : .serviceUnavailable,
+                                                 "{\"ready\":\(ready),\"database\":\"ok\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[\(items)]}")
+                // Every 503 of the API says when to retry.
+                if !ready { response.headers[.retryAfter] = String(ServiceLimits.retryAfterSeconds) }
+                return response
             } catch {
                 var response = JSONResponse.make(status: .serviceUnavailable, "{\"ready\":false,\"database\":\"unavailable\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[]}")
                 response.headers[.retryAfter] = String(ServiceLimits.retryAfterSeconds)

@@ -13,8 +13,10 @@ extension Routes {
         router.get("/v1/readiness") { request, context -> Response in
             try context.require(.read)
             let point = try QueryParameters(request, allowed: ["position", "asOf"]).point()
-            let answer = try await services.read { connection throws(LedgerError) in
-                try await ProjectionReader(store: EventStore(connection: connection)).readiness(at: point)
+            let answer = try await namingPosition {
+                try await services.read { connection throws(LedgerError) in
+                    try await ProjectionReader(store: EventStore(connection: connection)).readiness(at: point)
+                }
             }
             return JSONResponse.make(answer.json)
         }
@@ -22,8 +24,10 @@ extension Routes {
         router.get("/v1/counts") { request, context -> Response in
             try context.require(.read)
             let point = try QueryParameters(request, allowed: ["position", "asOf"]).point()
-            let counts = try await services.read { connection throws(LedgerError) in
-                try await ProjectionReader(store: EventStore(connection: connection)).counts(at: point)
+            let counts = try await namingPosition {
+                try await services.read { connection throws(LedgerError) in
+                    try await ProjectionReader(store: EventStore(connection: connection)).counts(at: point)
+                }
             }
             return JSONResponse.make(counts.json)
         }
@@ -42,7 +46,9 @@ extension Routes {
                 filter.limit = try query.int("limit", min: 0)
                 return stream(filter, services)
             }
-            let limit = try query.int("limit", min: 0, max: ServiceLimits.maxPageSize) ?? ServiceLimits.defaultPageSize
+            // limit is "at most this many": a JSON page holds at most
+            // maxPageSize (follow `next` for the rest); NDJSON has no page.
+            let limit = min(try query.int("limit", min: 0) ?? ServiceLimits.defaultPageSize, ServiceLimits.maxPageSize)
             let after = filter.afterPosition ?? 0
             let pageFilter = filter
             let page = try await services.read { connection throws(LedgerError) in
@@ -65,6 +71,19 @@ extension Routes {
             guard version > 0 else { throw APIError.notFound("stream '\(name)' has no events") }
             let next = events.count == limit ? events.last.map { String($0.version + 1) } ?? "null" : "null"
             return JSONResponse.make("{\"stream\":\(JSONValue.quoted(name)),\"version\":\(version),\"events\":[\(events.map(\.json).joined(separator: ","))],\"next\":\(next)}")
+        }
+    }
+
+    /// `ProjectionReader` refuses a position beyond the head as a usage
+    /// error; over HTTP that is invalid input naming the `position` parameter
+    /// (with the head, so the caller knows the valid range).
+    private static func namingPosition<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as APIError where error.code == LedgerError.Code.usage.rawValue {
+            var named = APIError.badRequest(error.message, parameter: "position")
+            named.fields += error.fields
+            throw named
         }
     }
 
