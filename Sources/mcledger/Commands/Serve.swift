@@ -25,7 +25,10 @@ struct Serve: AsyncParsableCommand {
     var commitGatherMicroseconds = Int(ServiceLimits.commitGatherWindow.components.attoseconds / 1_000_000_000_000)
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
 
+    @Option(name: .customLong("log-format"), help: "json (one object per line) or text.") var logFormat = "json"
+
     func validate() throws {
+        guard logFormat == "json" || logFormat == "text" else { throw ValidationError("--log-format must be json or text") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be from 0 to 65535") }
         guard (0...100_000).contains(commitGatherMicroseconds) else { throw ValidationError("--commit-gather-us must be from 0 to 100000") }
         guard poolSize >= 1 else { throw ValidationError("--pool-size must be >= 1") }
@@ -35,10 +38,14 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await runReportingErrors("serve") {
             let level = Logger.Level(rawValue: logLevel) ?? .info
+            let format = logFormat
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+                if format == "text" {
+                    var handler = StreamLogHandler.standardError(label: label)
+                    handler.logLevel = level
+                    return handler
+                }
+                return JSONLogHandler(label: label, level: level)
             }
             let logger = Logger(label: "mcledger.serve")
             var tokens = try loadTokens()
