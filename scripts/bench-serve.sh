@@ -37,7 +37,7 @@ trap cleanup EXIT
 [[ $(id -u) == 0 ]] && chown postgres "$DIR"
 as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/pg.log" -w \
-  -o "-p $PGPORT -k $DIR -c listen_addresses='' -c max_connections=300 ${PROFILE:+-c shared_preload_libraries=pg_stat_statements -c track_io_timing=on}" start >/dev/null
+  -o "-p $PGPORT -k $DIR -c listen_addresses='' -c max_connections=600 ${PROFILE:+-c shared_preload_libraries=pg_stat_statements -c track_io_timing=on}" start >/dev/null
 URL="postgresql:///postgres?host=$DIR&port=$PGPORT&user=postgres"
 "$BIN" migrate --database-url "$URL" >/dev/null
 [[ -n ${PROFILE:-} ]] && psql -q "$URL" -c "CREATE EXTENSION pg_stat_statements"
