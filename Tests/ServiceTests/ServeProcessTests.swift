@@ -55,6 +55,14 @@ struct ServeProcessTests {
         }
     }
 
+    /// Acknowledgements received by all clients so far.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.lock(); count += 1; lock.unlock() }
+        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+    }
+
     /// Positions acknowledged to one client, kept even when its connection ends in an error.
     final class PositionsBox: @unchecked Sendable {
         private let lock = NSLock()
@@ -69,6 +77,7 @@ struct ServeProcessTests {
         let token = "append-token-for-the-sigterm-test"
         let serve = try ServeProcess(database: database, environment: ["MCLEDGER_TOKENS": "append \(token)"])
         let port = try await serve.port()
+        let acknowledgedSoFar = Counter()
         let acknowledged = await withTaskGroup(of: [Int].self) { group in
             for client in 0..<8 {
                 group.addTask {
@@ -79,12 +88,16 @@ struct ServeProcessTests {
                                                                    body: APIFixtures.pending("sig-\(client)-\(n)"))
                             guard result.status == 201, let position = result.object?["firstPosition"]?.integerValue else { break }
                             box.append(position)
+                            acknowledgedSoFar.increment()
                         }
                     }
                     return box.values
                 }
             }
-            try? await Task.sleep(for: .milliseconds(400))
+            // SIGTERM once appends are flowing (however slow the machine), mid-load.
+            for _ in 0..<600 where acknowledgedSoFar.value < 40 {
+                try? await Task.sleep(for: .milliseconds(10))
+            }
             kill(serve.process.processIdentifier, SIGTERM)
             var all: [Int] = []
             for await positions in group { all += positions }
