@@ -22,9 +22,9 @@ public struct LedgerServer: Sendable {
 
     public var metrics: LedgerMetrics { services.metrics }
 
-    /// Append requests queued for the next group-commit transaction.
-    public func waitingAppends() async -> Int {
-        await services.committer.waiting
+    /// Append requests queued for the next group-commit transaction, and in the one running.
+    public func appendQueue() async -> (waiting: Int, committing: Int) {
+        (await services.committer.waiting, await services.committer.committing)
     }
 
     /// The Hummingbird application (routes, middleware, in-process projector).

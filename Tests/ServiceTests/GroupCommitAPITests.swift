@@ -65,7 +65,11 @@ struct GroupCommitAPITests {
             try await blocker.execute("BEGIN")
             try await blocker.execute("SELECT mcledger.lock_appends()")
             let first = Task { try await server.request(.post, "/v1/events", token: Self.append, body: APIFixtures.pending("first")) }
-            try await Task.sleep(for: .milliseconds(300))
+            // The first request's transaction is running (blocked on the lock) before the others are sent.
+            for _ in 0..<600 where await server.server.appendQueue() != (0, 1) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(await server.server.appendQueue() == (0, 1))
             let bad = APIFixtures.ndjson([APIFixtures.pending("bad-1"), Fixtures.status("sent", instance: "exec-01", eventId: "bad-2"), APIFixtures.pending("bad-3")])
             let badTask = Task {
                 try await server.request(.post, "/v1/events", token: Self.append, contentType: "application/x-ndjson", body: bad)
@@ -74,10 +78,10 @@ struct GroupCommitAPITests {
                 Task { try await server.request(.post, "/v1/events", token: Self.append, body: APIFixtures.pending("good-\(n)")) }
             }
             // Release the lock once all nine requests wait for the next transaction.
-            for _ in 0..<600 where await server.server.waitingAppends() < 9 {
+            for _ in 0..<600 where await server.server.appendQueue().waiting < 9 {
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(await server.server.waitingAppends() == 9)
+            #expect(await server.server.appendQueue() == (9, 1))
             try await blocker.execute("COMMIT")
             await blocker.close()
 

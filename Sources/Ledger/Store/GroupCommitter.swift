@@ -39,6 +39,8 @@ public actor GroupCommitter {
 
     /// Requests waiting for the next transaction.
     public var waiting: Int { queue.count }
+    /// Requests in the transaction now running (0 when idle).
+    public private(set) var committing = 0
 
     /// Statistics: transactions run and requests served.
     public private(set) var transactions = 0
@@ -82,6 +84,7 @@ public actor GroupCommitter {
             }
             let group = Array(queue.prefix(taken))
             queue.removeFirst(taken)
+            committing = group.count
             // The actor is free while the transaction runs on the connection's
             // thread, so new requests queue up for the next round.
             let results: [Result<AppendOutcome, LedgerError>]
@@ -93,6 +96,7 @@ public actor GroupCommitter {
                 committed = false
                 results = group.map { _ in .failure(error) }
             }
+            committing = 0
             let elapsed = ContinuousClock.now - started
             transactions += 1
             requests += group.count
