@@ -56,28 +56,11 @@ fi
 [[ -x $BIN ]] || die "build produced no $BIN"
 
 # ---------------------------------------------------------------- 2. cluster
-WORK=$(mktemp -d /tmp/mcledger-bench.XXXXXX)
-PGDATA=$WORK/pgdata
 SAMPLER_PID=
-cleanup() {
-    local rc=$?
-    if [[ -n $SAMPLER_PID ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
-    if [[ -f $PGDATA/postmaster.pid ]]; then
-        runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
-    fi
-    if [[ ${KEEP:-0} == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chown postgres: "$WORK"
-chmod 755 "$WORK"
-
-log "initdb in $PGDATA"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$WORK/postgres.log" -w \
-    -o "-c listen_addresses='' -k $WORK" start >/dev/null
-PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$WORK" -U postgres)
+cluster_on_exit() { if [[ -n $SAMPLER_PID ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi; }
+source "$ROOT/scripts/lib/cluster.sh"
+log "initdb and start a throwaway cluster"
+cluster_init mcledger-bench
 url() { echo "postgresql:///$1?host=$WORK&user=postgres"; }
 sql() { local db=$1; shift; "${PSQL[@]}" -d "$db" -At -c "$*"; }
 log "PostgreSQL $(sql postgres 'SHOW server_version'); fsync=$(sql postgres 'SHOW fsync'), synchronous_commit=$(sql postgres 'SHOW synchronous_commit'), shared_buffers=$(sql postgres 'SHOW shared_buffers'), max_wal_size=$(sql postgres 'SHOW max_wal_size')"

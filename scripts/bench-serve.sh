@@ -17,28 +17,19 @@ PGBIN=/usr/lib/postgresql/15/bin
 BIN=${BIN:-$ROOT/.build-release/release/mcledger}
 CLIENTS=${CLIENTS:-"16 64"}
 SECONDS_EACH=${SECONDS_EACH:-20}
-PGPORT=${PGPORT:-18350}
 HTTPPORT=${HTTPPORT:-18351}
-DIR=$(mktemp -d /tmp/mcledger-bench-serve.XXXXXX)
 TOKEN=bench-append-token-0123456789
 log() { printf '[bench-serve %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 [[ -x $BIN ]] || { log "no mcledger binary at $BIN (swift build -c release --scratch-path .build-release)"; exit 1; }
 command -v wrk >/dev/null || { log "wrk is missing (apt-get install wrk)"; exit 1; }
-as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
 SERVER_PID=
-cleanup() {
-  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-[[ $(id -u) == 0 ]] && chown postgres "$DIR"
-as_pg "$PGBIN/initdb" -D "$DIR/data" -A trust -U postgres >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/pg.log" -w \
-  -o "-p $PGPORT -k $DIR -c listen_addresses='' -c max_connections=600 ${PROFILE:+-c shared_preload_libraries=pg_stat_statements -c track_io_timing=on}" start >/dev/null
-URL="postgresql:///postgres?host=$DIR&port=$PGPORT&user=postgres"
+cluster_on_exit() { if [[ -n $SERVER_PID ]]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi; }
+source "$ROOT/scripts/lib/cluster.sh"
+cluster_init mcledger-bench-serve "-c max_connections=600 ${PROFILE:+-c shared_preload_libraries=pg_stat_statements -c track_io_timing=on}"
+DIR=$WORK
+URL="postgresql:///postgres?host=$WORK&user=postgres"
 "$BIN" migrate --database-url "$URL" >/dev/null
 [[ -n ${PROFILE:-} ]] && psql -q "$URL" -c "CREATE EXTENSION pg_stat_statements"
 psql -q "$URL" <<'SQL'
@@ -67,7 +58,7 @@ for c in $CLIENTS; do
   p99=$(awk '$1=="99%" {print $2}' "$DIR/wrk-$c.txt")
   errors=$(grep -c "unexpected status" "$DIR/wrk-$c.err" || true)
   as_pg "$PGBIN/pgbench" -n -M prepared -c "$c" -j "$threads" -T "$SECONDS_EACH" -f "$DIR/insert.sql" \
-    -h "$DIR" -p "$PGPORT" -U postgres postgres > "$DIR/pgbench-$c.txt" 2>&1
+    -h "$WORK" -U postgres postgres > "$DIR/pgbench-$c.txt" 2>&1
   tps=$(awk -F'= ' '/^tps/ {split($2, a, " "); print a[1]}' "$DIR/pgbench-$c.txt")
   lat=$(awk -F'= ' '/latency average/ {split($2, a, " "); print a[1]}' "$DIR/pgbench-$c.txt")
   ratio=$(awk -v a="$rate" -v b="$tps" 'BEGIN { printf "%.2fx", a / b }')
