@@ -26,14 +26,23 @@ struct ServerHarness: Sendable {
         return tokens
     }
 
-    /// Runs `body` against a server that is shut down (gracefully) afterwards.
+    /// Runs `body` against a server over a fresh database, shut down (gracefully) afterwards.
     static func with<T: Sendable>(runProjector: Bool = true, poolSize: Int = 4,
                                   _ body: @Sendable (ServerHarness) async throws -> T) async throws -> T {
         let database = try await TestCluster.shared.freshDatabase()
-        var logger = Logger(label: "mcledger.test-server")
-        logger.logLevel = .warning
         let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, conninfo: database.conninfo, tokens: tokens(),
                                                 poolSize: poolSize, runProjector: runProjector)
+        return try await serve(configuration, logLevel: .warning) { server, port in
+            try await body(ServerHarness(port: port, database: database, server: server))
+        }
+    }
+
+    /// Runs a server with `configuration` on loopback, calls `body` with it
+    /// and its port, then shuts it down gracefully and closes its connections.
+    static func serve<T: Sendable>(_ configuration: ServerConfiguration, logLevel: Logger.Level,
+                                   _ body: @Sendable (LedgerServer, Int) async throws -> T) async throws -> T {
+        var logger = Logger(label: "mcledger.test-server")
+        logger.logLevel = logLevel
         let server = LedgerServer(configuration: configuration, logger: logger)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = server.application { port in portContinuation.yield(port) }
@@ -41,9 +50,8 @@ struct ServerHarness: Sendable {
         let running = Task { try await group.run() }
         var iterator = portStream.makeAsyncIterator()
         guard let port = await iterator.next() else { throw LedgerError(.internal, "the server did not start") }
-        let harness = ServerHarness(port: port, database: database, server: server)
         do {
-            let value = try await body(harness)
+            let value = try await body(server, port)
             await group.triggerGracefulShutdown()
             try await running.value
             await server.shutdown()

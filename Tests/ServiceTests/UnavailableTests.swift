@@ -9,31 +9,22 @@ import Testing
 struct UnavailableTests {
     @Test("reads and appends answer 503 with Retry-After; readyz is 503; healthz stays 200")
     func unavailable() async throws {
-        var logger = Logger(label: "mcledger.test-unavailable")
-        logger.logLevel = .critical
         var tokens = TokenStore()
         tokens.add(ServerHarness.adminToken, scope: .admin)
         // Nothing listens on port 1.
         let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, conninfo: "host=127.0.0.1 port=1 dbname=none connect_timeout=2",
                                                 tokens: tokens, poolSize: 2, runProjector: false)
-        let server = LedgerServer(configuration: configuration, logger: logger)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let group = ServiceGroup(services: [server.application { continuation.yield($0) }], logger: logger)
-        let running = Task { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next() ?? 0
-        let harness = PortOnly(port: port)
-        let counts = try await harness.get("/v1/counts", token: ServerHarness.adminToken)
-        #expect(counts.status == 503)
-        #expect(counts.headers[.retryAfter] == "1")
-        #expect(counts.errorCode == "databaseUnavailable")
-        let append = try await harness.post("/v1/events", token: ServerHarness.adminToken, body: APIFixtures.pending("u-1"))
-        #expect(append.status == 503)
-        #expect(try await harness.get("/readyz").status == 503)
-        #expect(try await harness.get("/healthz").status == 200)
-        await group.triggerGracefulShutdown()
-        try await running.value
-        await server.shutdown()
+        try await ServerHarness.serve(configuration, logLevel: .critical) { _, port in
+            let harness = PortOnly(port: port)
+            let counts = try await harness.get("/v1/counts", token: ServerHarness.adminToken)
+            #expect(counts.status == 503)
+            #expect(counts.headers[.retryAfter] == "1")
+            #expect(counts.errorCode == "databaseUnavailable")
+            let append = try await harness.post("/v1/events", token: ServerHarness.adminToken, body: APIFixtures.pending("u-1"))
+            #expect(append.status == 503)
+            #expect(try await harness.get("/readyz").status == 503)
+            #expect(try await harness.get("/healthz").status == 200)
+        }
     }
 
     struct PortOnly {

@@ -12,13 +12,7 @@ extension Routes {
 
         router.get("/readyz") { _, _ -> Response in
             do {
-                let (statuses, lagSeconds) = try await services.pool.withConnection { connection in
-                    let statuses = try await Projector(connection: connection).status()
-                    return (statuses, try await Self.lagSeconds(connection, statuses))
-                }
-                for status in statuses {
-                    services.metrics.projection(status.name, lagEvents: status.lag, lagSeconds: lagSeconds[status.name] ?? 0, checkpoint: status.checkpoint)
-                }
+                let statuses = try await Self.refreshProjectionMetrics(services)
                 let ready = !statuses.isEmpty && statuses.allSatisfy { $0.lag <= ServiceLimits.readyMaxLagEvents }
                 let items = statuses.map { "{\"name\":\(JSONValue.quoted($0.name)),\"lag\":\($0.lag)}" }.joined(separator: ",")
                 var response = JSONResponse.make(status: ready ? .ok : .serviceUnavailable,
@@ -35,13 +29,8 @@ extension Routes {
 
         router.get("/metrics") { _, _ -> Response in
             // Refresh what is read rather than recorded: lag and head.
-            if let (statuses, lagSeconds) = try? await services.pool.withConnection({ connection in
-                let statuses = try await Projector(connection: connection).status()
-                return (statuses, try await Self.lagSeconds(connection, statuses))
-            }) {
-                for status in statuses {
-                    services.metrics.projection(status.name, lagEvents: status.lag, lagSeconds: lagSeconds[status.name] ?? 0, checkpoint: status.checkpoint)
-                }
+            // (A database that is down shows as stale gauges; /readyz reports it.)
+            if let statuses = try? await Self.refreshProjectionMetrics(services) {
                 if let head = statuses.first?.head { services.metrics.head(head) }
             }
             var buffer = ByteBuffer()
@@ -55,6 +44,18 @@ extension Routes {
             }
             return Response(status: .ok, headers: [.contentType: MediaTypes.json], body: .init(byteBuffer: ByteBuffer(bytes: document)))
         }
+    }
+
+    /// Reads every projection's status and lag, records them as metrics, and returns the statuses.
+    static func refreshProjectionMetrics(_ services: LedgerServices) async throws -> [ProjectionStatus] {
+        let (statuses, lagSeconds) = try await services.pool.withConnection { connection in
+            let statuses = try await Projector(connection: connection).status()
+            return (statuses, try await Self.lagSeconds(connection, statuses))
+        }
+        for status in statuses {
+            services.metrics.projection(status.name, lagEvents: status.lag, lagSeconds: lagSeconds[status.name] ?? 0, checkpoint: status.checkpoint)
+        }
+        return statuses
     }
 
     /// Seconds since the oldest event a projection has not applied yet was recorded (0 when caught up).

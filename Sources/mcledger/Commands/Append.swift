@@ -127,7 +127,7 @@ struct AppendSummary {
         func number(_ value: Int?) -> String { value.map(String.init) ?? "null" }
         var text = "{\"appended\":\(appended),\"duplicates\":\(duplicates),\"firstPosition\":\(number(firstPosition)),\"lastPosition\":\(number(lastPosition))"
         if let error {
-            text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONText.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONText.quoted(error.message))}"
+            text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONValue.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONValue.quoted(error.message))}"
         }
         return text + "}"
     }

@@ -20,7 +20,7 @@ struct Counts: AsyncParsableCommand {
             try await reader.catchUpIfPermitted(["counts"])
             let counts = try await reader.counts(at: point)
             let out = StandardOutput()
-            out.write(json ? CountsFormat.json(counts) + "\n" : CountsFormat.text(counts))
+            out.write(json ? counts.json + "\n" : CountsFormat.text(counts))
             out.flush()
         }
     }
@@ -28,8 +28,6 @@ struct Counts: AsyncParsableCommand {
 
 /// Renderings of `StatusCounts`.
 enum CountsFormat {
-    static func json(_ counts: StatusCounts) -> String { counts.json }
-
     static func text(_ counts: StatusCounts) -> String {
         let statuses = EventStatus.allCases
         let width = 14

@@ -85,11 +85,11 @@ actor HistoryWriter {
         for event in page {
             switch format {
             case .ndjson:
-                out.write(JSONText.event(event))
+                out.write(event.json)
                 out.write("\n")
             case .json:
                 out.write(first ? "\n" : ",\n")
-                out.write(JSONText.event(event))
+                out.write(event.json)
             case .csv:
                 let fields = [String(event.position), event.stream, String(event.version), event.eventId, event.type,
                               event.data, event.metadata, event.recordedAt, Hex.encode(event.hash)]

@@ -20,7 +20,7 @@ struct Readiness: AsyncParsableCommand {
             try await reader.catchUpIfPermitted(["readiness"])
             let answer = try await reader.readiness(at: point)
             let out = StandardOutput()
-            out.write(json ? ReadinessFormat.json(answer) + "\n" : ReadinessFormat.text(answer))
+            out.write(json ? answer.json + "\n" : ReadinessFormat.text(answer))
             out.flush()
         }
     }
@@ -28,8 +28,6 @@ struct Readiness: AsyncParsableCommand {
 
 /// Renderings of a `ReadinessAnswer`.
 enum ReadinessFormat {
-    static func json(_ answer: ReadinessAnswer) -> String { answer.json }
-
     static func text(_ answer: ReadinessAnswer) -> String {
         var text = answer.ready
             ? "READY: message templates may be deployed (position \(answer.position))\n"

@@ -25,7 +25,7 @@ struct Verify: AsyncParsableCommand {
             progress.finish()
             let out = StandardOutput()
             if json {
-                out.write(Self.json(report) + "\n")
+                out.write(report.json + "\n")
             } else if digest && report.ok {
                 out.write("\(report.head?.description ?? "0:\(Hex.encode(ChainHasher.genesis))")\n")
             } else {
@@ -48,5 +48,4 @@ struct Verify: AsyncParsableCommand {
         return text
     }
 
-    static func json(_ report: VerificationReport) -> String { report.json }
 }
