@@ -4,6 +4,26 @@ import Foundation
 public enum ReadLimits {
     /// Events fetched per round trip when streaming history (keyset pages on position).
     public static let pageSize = 5_000
+    /// History lines fetched per round trip by ``EventStore/readLines(_:pageSize:_:)``.
+    public static let linePageSize = 20_000
+}
+
+/// One page of history lines: each event's ``RecordedEvent/json``, as the
+/// database rendered it.
+public struct HistoryLines: Sendable {
+    private let result: QueryResult
+
+    init(_ result: QueryResult) { self.result = result }
+
+    /// Lines in the page.
+    public var count: Int { result.count }
+    /// The position of the page's last event (nil for an empty page).
+    public var lastPosition: Int? { result.int(result.count - 1, 0) }
+
+    /// Calls `body` with each line's bytes (no newline), in position order.
+    public func forEach(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        for row in 0..<result.count { _ = result.withBytes(row, 1, body) }
+    }
 }
 
 extension EventStore {
@@ -41,6 +61,53 @@ extension EventStore {
         let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
         let sql = "SELECT \(Self.recordColumns) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
         return Self.records(try await connection.execute(sql, parameters + [.int8(after), .int8(limit)]))
+    }
+
+    /// The SPEC's history line of each event (``RecordedEvent/json``), rendered
+    /// by PostgreSQL: the same bytes, without building a `RecordedEvent` per row.
+    /// `to_json(text)` escapes exactly as ``JSONValue/quoted(_:)`` does (`"`, `\\`,
+    /// the short control escapes, other controls as lowercase `\u00xx`).
+    static let lineColumn = """
+        '{"position":' || position || ',"stream":' || to_json(stream)::text || ',"version":' || version
+        || ',"eventId":"' || event_id::text || '","type":' || to_json(type)::text || ',"data":' || data::text
+        || ',"metadata":' || metadata::text
+        || ',"recordedAt":"' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+        || '","hash":"' || encode(hash, 'hex') || '"}'
+        """
+
+    /// Like ``read(_:pageSize:_:)``, but each page is the events' history
+    /// lines (``RecordedEvent/json``) rendered by the database: the fast path of
+    /// `history --format ndjson` and of the HTTP NDJSON stream. The next page is
+    /// fetched while `body` handles the current one.
+    public func readLines(_ filter: HistoryFilter, pageSize: Int = ReadLimits.linePageSize, _ body: (HistoryLines) async throws -> Bool) async throws {
+        var after = filter.afterPosition ?? 0
+        var remaining = filter.limit ?? Int.max
+        var pending: Task<HistoryLines, any Error>? = nil
+        func fetch(after: Int, take: Int) -> Task<HistoryLines, any Error> {
+            Task { try await self.linePage(filter, after: after, limit: take) }
+        }
+        defer { pending?.cancel() }
+        var current = try await linePage(filter, after: after, limit: min(pageSize, remaining))
+        while true {
+            guard let last = current.lastPosition else { return }
+            let take = min(pageSize, remaining - current.count)
+            let full = current.count == min(pageSize, remaining)
+            remaining -= current.count
+            after = last
+            pending = full && take > 0 ? fetch(after: after, take: take) : nil
+            guard try await body(current), let next = pending else { return }
+            pending = nil
+            current = try await next.value
+        }
+    }
+
+    /// One keyset page of history lines (see ``readLines(_:pageSize:_:)``).
+    public func linePage(_ filter: HistoryFilter, after: Int, limit: Int) async throws(LedgerError) -> HistoryLines {
+        let (conditions, parameters) = filter.conditions()
+        let cursorIndex = parameters.count + 1
+        let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
+        let sql = "SELECT position, \(Self.lineColumn) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
+        return HistoryLines(try await connection.execute(sql, parameters + [.int8(after), .int8(limit)]))
     }
 
     /// The current version of `stream` (0 when it has no events).

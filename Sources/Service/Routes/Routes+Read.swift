@@ -108,21 +108,15 @@ extension Routes {
             let connection = try await services.pool.lease()
             do {
                 let store = EventStore(connection: connection)
-                var after = filter.afterPosition ?? 0
-                var remaining = filter.limit ?? Int.max
-                while remaining > 0 {
-                    let take = min(ReadLimits.pageSize, remaining)
-                    let page = try await store.page(filter, after: after, limit: take)
-                    guard let last = page.last else { break }
+                // Lines rendered by PostgreSQL, the next page fetched while this one is written.
+                try await store.readLines(filter, pageSize: ReadLimits.pageSize) { lines in
                     var buffer = ByteBuffer()
-                    for event in page {
-                        buffer.writeString(event.json)
+                    lines.forEach { line in
+                        buffer.writeBytes(line)
                         buffer.writeInteger(UInt8(ascii: "\n"))
                     }
                     try await writer.write(buffer)
-                    remaining -= page.count
-                    after = last.position
-                    if page.count < take { break }
+                    return true
                 }
                 await services.pool.giveBack(connection)
             } catch {

@@ -53,9 +53,17 @@ struct History: AsyncParsableCommand {
             let format = self.format
             let writer = HistoryWriter(format: format)
             await writer.begin()
-            try await store.read(filter) { page in
-                await writer.write(page)
-                return true
+            if format == .ndjson {
+                // Lines rendered by PostgreSQL (the same bytes as RecordedEvent.json).
+                try await store.readLines(filter) { lines in
+                    await writer.write(lines)
+                    return true
+                }
+            } else {
+                try await store.read(filter) { page in
+                    await writer.write(page)
+                    return true
+                }
             }
             await writer.end()
         }
@@ -99,6 +107,14 @@ actor HistoryWriter {
                           + pad(String(event.version), 5) + " " + pad(event.type, 26) + " " + event.data + "\n")
             }
             first = false
+        }
+    }
+
+    /// NDJSON lines as the database rendered them.
+    func write(_ lines: HistoryLines) {
+        lines.forEach { line in
+            out.write(bytes: line)
+            out.write(bytes: CollectionOfOne(UInt8(ascii: "\n")))
         }
     }
 
