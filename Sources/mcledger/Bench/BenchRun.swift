@@ -1,0 +1,175 @@
+import Foundation
+import Ledger
+import Projections
+
+/// One `mcledger bench` run: a throwaway cluster, the ledger database in it,
+/// the scenario the events come from, and scratch files.
+final class BenchRun {
+    let home: URL
+    let cluster: EmbeddedCluster
+    /// conninfo of the ledger database.
+    let conninfo: String
+    let connection: PostgresConnection
+    /// psql and this executable, for the workloads that run as processes.
+    let psql: String
+    let mcledger: String
+    /// The realistic deployment the events come from (the demo's generator),
+    /// sized for the whole run; the ledger holds its first `ledgerSize` lines.
+    private var lines: DemoScenario.Lines
+    private let parser = EnvelopeParser()
+    var ledgerSize = 0
+    /// Lines for the footer: how the ledger was grown, sizes, definitions.
+    private(set) var notes: [String] = []
+
+    private init(home: URL, cluster: EmbeddedCluster, conninfo: String, connection: PostgresConnection, lines: DemoScenario.Lines) throws(LedgerError) {
+        self.home = home
+        self.cluster = cluster
+        self.conninfo = conninfo
+        self.connection = connection
+        self.psql = try EmbeddedCluster.serverCommand("psql")
+        self.mcledger = ChildProcess.selfPath()
+        self.lines = lines
+    }
+
+    /// Starts a throwaway cluster (PostgreSQL defaults, fsync on) and migrates the ledger database.
+    static func start(events: Int, ledgerEvents: Int) async throws(LedgerError) -> BenchRun {
+        let home = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("mcledger-bench-\(getpid())")
+        let cluster = EmbeddedCluster(home: home, settings: ["max_connections": "300"])
+        StandardError.write("bench: starting a throwaway cluster in \(home.path)\n")
+        let conninfo = try await cluster.start()
+        let connection = try await PostgresConnection.connect(conninfo, applicationName: "mcledger-bench")
+        _ = try await Migrator().migrate(connection)
+        try await connection.executeScript(BenchSQL.plainTable)
+        // About 3 lines per transactional event (pushed, then its statuses), plus topology.
+        let transactional = min(DemoScenario.maxTransactionalEvents, Int(Double(ledgerEvents) / 2.9) + 1_000)
+        let sizing = DemoScenario(seed: BenchSQL.seed, transactionalEvents: transactional, start: Date())
+        let scenario = DemoScenario(seed: BenchSQL.seed, transactionalEvents: transactional, start: Date().addingTimeInterval(-sizing.expectedDuration))
+        return try BenchRun(home: home, cluster: cluster, conninfo: conninfo, connection: connection, lines: scenario.makeIterator())
+    }
+
+    /// Stops the cluster and removes its directory (unless `keep`).
+    func finish(keep: Bool) {
+        let connection = self.connection
+        Task { await connection.close() }
+        do {
+            try cluster.stop(immediate: true)
+        } catch {
+            StandardError.write("bench: stopping the cluster: \(error.message)\n")
+        }
+        if keep {
+            StandardError.write("bench: kept \(home.path)\n")
+        } else {
+            do {
+                try FileManager.default.removeItem(at: home)
+            } catch {
+                StandardError.write("bench: removing \(home.path): \(error)\n")
+            }
+        }
+    }
+
+    /// The machine and the server's settings.
+    func header(command: String) async throws(LedgerError) -> String {
+        let settings = try await connection.execute("""
+            SELECT current_setting('server_version'), current_setting('fsync'), current_setting('synchronous_commit'),
+                   current_setting('shared_buffers'), current_setting('max_wal_size'), current_setting('wal_buffers')
+            """)
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "?"
+        #if DEBUG
+        let build = "debug build (use `swift build -c release` for numbers that mean something)"
+        #else
+        let build = "release build"
+        #endif
+        let memory = ProcessInfo.processInfo.physicalMemory >> 30
+        return """
+            # mcledger bench, \(Timestamps.rfc3339(Date()))
+
+            `\(command)`: \(build); \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, load average \(load) at the start.
+            PostgreSQL \(settings.string(0, 0) ?? "?") on a throwaway cluster (Unix socket), fsync=\(settings.string(0, 1) ?? "?"), \
+            synchronous_commit=\(settings.string(0, 2) ?? "?"), shared_buffers=\(settings.string(0, 3) ?? "?"), \
+            max_wal_size=\(settings.string(0, 4) ?? "?"), wal_buffers=\(settings.string(0, 5) ?? "?"); otherwise defaults.
+            Baseline table (same shape as mcledger.events' identity and uniqueness): \(BenchSQL.plainTableSummary).
+
+            """
+    }
+
+    func footer() -> String {
+        "\n" + notes.map { "- \($0)\n" }.joined()
+    }
+
+    func note(_ text: String) {
+        notes.append(text)
+    }
+
+    // MARK: - Growing the ledger
+
+    /// The next `count` scenario lines (fewer when the scenario ends).
+    func nextLines(_ count: Int) -> [String] {
+        var chunk: [String] = []
+        chunk.reserveCapacity(count)
+        while chunk.count < count, let line = lines.next() { chunk.append(line) }
+        return chunk
+    }
+
+    /// Appends scenario lines in-process until the ledger holds `target`
+    /// events (not a compared workload; its rate is noted).
+    func seed(upTo target: Int) async throws(LedgerError) {
+        guard ledgerSize < target else { return }
+        let start = ledgerSize, started = Date()
+        var progress = ProgressReporter("bench: growing the ledger to \(BenchFormat.grouped(target))")
+        var pipeline = PipelinedAppender(store: EventStore(connection: connection))
+        var summary = AppendSummary()
+        while ledgerSize < target {
+            let chunk = nextLines(min(AppendLimits.maxBatchEvents, target - ledgerSize))
+            guard !chunk.isEmpty else { break }
+            let events = try chunk.map { (line: String) throws(LedgerError) in try parser.parse(line) }
+            try await pipeline.submit(events, lines: Array(1...events.count), lastLine: events.count, into: &summary)
+            ledgerSize += chunk.count
+            progress.update(ledgerSize, of: target)
+        }
+        try await pipeline.drain(into: &summary)
+        progress.finish()
+        let seconds = Date().timeIntervalSince(started)
+        note("The ledger was grown from \(BenchFormat.grouped(start)) to \(BenchFormat.grouped(ledgerSize)) events in-process "
+             + "(2,000-event batches, one in flight) in \(String(format: "%.1f", seconds)) s: \(BenchFormat.rate(ledgerSize - start, seconds, "events")).")
+    }
+
+    // MARK: - Helpers for the workloads
+
+    func file(_ name: String) -> String {
+        home.appendingPathComponent(name).path
+    }
+
+    /// psql running `sql` on the ledger database (stdout to `output`).
+    func psqlArguments(_ sql: String) -> [String] {
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql]
+    }
+
+    func checkpoint() async throws(LedgerError) {
+        try await connection.executeScript("CHECKPOINT")
+    }
+
+    func count(_ sql: String) async throws(LedgerError) -> Int {
+        try await connection.execute(sql).int(0, 0) ?? 0
+    }
+}
+
+/// The baseline's plain table and the events both sides write.
+enum BenchSQL {
+    /// Fixes the scenario's random choices and event ids.
+    static let seed: UInt64 = 20_261_128
+
+    /// A typical event-store table: position, uuid unique, (stream, version) unique, jsonb payload.
+    static let plainTable = """
+        CREATE TABLE IF NOT EXISTS public.plain_events (
+            position bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, stream text NOT NULL, version int NOT NULL DEFAULT 1,
+            event_id uuid NOT NULL UNIQUE, type text NOT NULL DEFAULT 'EventStatusChanged',
+            data jsonb NOT NULL, metadata jsonb NOT NULL DEFAULT '{}', recorded_at timestamptz NOT NULL DEFAULT now(),
+            hash bytea, UNIQUE (stream, version));
+        """
+    static let plainTableSummary = "`public.plain_events(position bigint primary key, stream text, version int, event_id uuid unique, type text, data jsonb, metadata jsonb, recorded_at timestamptz, hash bytea, unique (stream, version))`"
+    static let plainInsert = "INSERT INTO public.plain_events (stream, event_id, data) VALUES ($1, $2::uuid, $3::jsonb)"
+
+    static func data(client: Int, n: Int) -> String {
+        "{\"instance\":\"exec-0\(client % 3 + 1)\",\"eventId\":\"c\(client)-\(n)\",\"queue\":\"realtime\",\"to\":\"pending\",\"eventType\":\"ORDER_CONFIRMATION\",\"channel\":\"email\"}"
+    }
+}
