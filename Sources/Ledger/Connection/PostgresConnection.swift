@@ -118,7 +118,7 @@ public actor PostgresConnection {
     /// `pipeline` with named prepared statements (each prepared on this
     /// connection the first time it is used): no parse or plan per call.
     public func pipeline(prepared statements: [(statement: PreparedStatement, parameters: [SQLParameter])]) throws(LedgerError) -> [QueryResult] {
-        try pipeline(statements.map { ($0.statement.name.isEmpty ? nil : $0.statement, $0.statement.sql, $0.parameters) })
+        try pipeline(statements.map { ($0.statement, $0.statement.sql, $0.parameters) })
     }
 
     private func prepare(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) {
@@ -344,12 +344,6 @@ public struct PreparedStatement: Sendable, Hashable {
     public init(_ name: String, _ sql: String) {
         self.name = name
         self.sql = sql
-    }
-
-    /// A statement sent as text (parsed and planned for its actual
-    /// parameters each time) where a pipeline otherwise takes prepared ones.
-    public static func unprepared(_ sql: String) -> PreparedStatement {
-        PreparedStatement("", sql)
     }
 }
 

@@ -216,16 +216,22 @@ enum AppendPlan {
 /// Prepared once per connection: the append path parses and plans nothing per transaction.
 enum AppendSQL {
     static let lock = PreparedStatement("mcledger_lock", "SELECT mcledger.lock_appends()")
-    // Planned for its actual ids each time: a generic plan, made while the
-    // table was small, keeps a sequential scan (measured: 1.8 ms instead of 0.03).
-    static let existingIds = PreparedStatement.unprepared(
-        "SELECT event_id::text, position, stream, type FROM mcledger.events WHERE event_id = ANY($1::uuid[])")
+    // One index probe per id, whatever the table's size or statistics: the
+    // LIMIT 1 keeps the lateral subquery from being pulled up into a join the
+    // planner may run as a sequential scan. (`event_id = ANY($1)` was planned
+    // as a sequential scan with a hashed filter for 2,000-id batches: every
+    // batch read the whole table, so bulk appends slowed as the ledger grew.)
+    static let existingIds = PreparedStatement("mcledger_existing_ids", """
+        SELECT e.event_id::text, e.position, e.stream, e.type
+        FROM unnest($1::uuid[]) AS i(id)
+        CROSS JOIN LATERAL (SELECT x.event_id, x.position, x.stream, x.type FROM mcledger.events x WHERE x.event_id = i.id LIMIT 1) e
+        """)
     static let streamHeads = PreparedStatement("mcledger_stream_heads",
         "SELECT stream, version, type, data::text FROM mcledger.stream_heads($1::text[])")
     static let sameData = """
         SELECT e.position, e.data = c.data
         FROM unnest($1::text[]::bigint[], $2::jsonb[]) AS c(position, data)
-        JOIN mcledger.events e ON e.position = c.position
+        CROSS JOIN LATERAL (SELECT x.position, x.data FROM mcledger.events x WHERE x.position = c.position LIMIT 1) e
         """
     static let append = PreparedStatement("mcledger_append", """
         SELECT first_position, last_position, mcledger.canonical_time(recorded_at)

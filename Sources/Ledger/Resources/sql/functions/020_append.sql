@@ -41,6 +41,11 @@ CREATE OR REPLACE FUNCTION mcledger.append_events(
     p_streams text[], p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[],
     OUT first_position bigint, OUT last_position bigint, OUT recorded_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- The INSERT's plan does not depend on the batch (index probes per stream
+-- whatever its size), but with the default plan_cache_mode PostgreSQL planned
+-- it again at every call (a custom plan looks cheaper for a known array
+-- length): ~0.3-0.7 ms per call, most of a single-event append's SQL time.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     n int := coalesce(cardinality(p_streams), 0);
