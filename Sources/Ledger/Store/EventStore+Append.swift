@@ -226,8 +226,12 @@ enum AppendSQL {
         FROM unnest($1::uuid[]) AS i(id)
         CROSS JOIN LATERAL (SELECT x.event_id, x.position, x.stream, x.type FROM mcledger.events x WHERE x.event_id = i.id LIMIT 1) e
         """)
-    static let streamHeads = PreparedStatement("mcledger_stream_heads",
-        "SELECT stream, version, type, data::text FROM mcledger.stream_heads($1::text[])")
+    // Only the fields StreamState.reconstruct reads (role, to): printing and
+    // parsing each head's whole data cost more than the lookups themselves.
+    static let streamHeads = PreparedStatement("mcledger_stream_heads", """
+        SELECT stream, version, type, jsonb_strip_nulls(jsonb_build_object('role', data->'role', 'to', data->'to'))::text
+        FROM mcledger.stream_heads($1::text[])
+        """)
     static let sameData = """
         SELECT e.position, e.data = c.data
         FROM unnest($1::text[]::bigint[], $2::jsonb[]) AS c(position, data)
