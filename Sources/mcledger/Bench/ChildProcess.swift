@@ -2,10 +2,10 @@ import Foundation
 import Ledger
 
 /// A program the benchmark runs as its own process, timed, with its peak
-/// memory (the child's `ru_maxrss`, from wait4).
+/// memory (its `VmHWM`, polled while it runs).
 ///
-/// posix_spawn and wait4 rather than Foundation's Process, which reaps the
-/// child itself and so loses its resource usage.
+/// posix_spawn and waitpid rather than Foundation's Process, which reaps the
+/// child on a thread of its own.
 struct ChildProcess {
     /// How a run ended.
     struct Outcome {
@@ -65,25 +65,43 @@ struct ChildProcess {
         kill(pid, signal)
     }
 
-    /// Waits for the child to end (on a thread of its own: wait4 blocks).
+    /// Waits for the child to end, on a thread of its own, polling its peak
+    /// resident set (`VmHWM`) meanwhile. (wait4's `ru_maxrss` is no use here:
+    /// posix_spawn's child shares this process's memory until it execs, and
+    /// Linux carries that high-water mark over the exec.)
     func wait() async throws(LedgerError) -> Outcome {
         let pid = self.pid, started = self.started
         let result: Result<Outcome, LedgerError> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var status: Int32 = 0
-                var usage = rusage()
-                while wait4(pid, &status, 0, &usage) < 0 {
-                    guard errno == EINTR else {
-                        continuation.resume(returning: .failure(LedgerError(.internal, "wait4 failed: \(String(cString: strerror(errno)))")))
+                var peak = 0
+                while true {
+                    let reaped = waitpid(pid, &status, WNOHANG)
+                    if reaped == pid { break }
+                    if reaped < 0 && errno != EINTR {
+                        continuation.resume(returning: .failure(LedgerError(.internal, "waitpid failed: \(String(cString: strerror(errno)))")))
                         return
                     }
+                    peak = max(peak, Self.peakResidentBytes(pid))
+                    usleep(Self.pollMicroseconds)
                 }
                 let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
                 continuation.resume(returning: .success(Outcome(
-                    exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: Int(usage.ru_maxrss) * 1024)))
+                    exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak)))
             }
         }
         return try result.get()
+    }
+
+    /// How often a running child's peak memory is read.
+    static let pollMicroseconds: UInt32 = 20_000
+
+    /// `VmHWM` of a running process in bytes (0 when it cannot be read).
+    static func peakResidentBytes(_ pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
+        let kilobytes = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) } ?? 0
+        return kilobytes * 1024
     }
 
     /// This executable's path (for running `mcledger` subcommands).
