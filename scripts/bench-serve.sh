@@ -43,6 +43,7 @@ cat > "$DIR/insert.sql" <<'SQL'
 INSERT INTO public.plain_events (stream, event_id, data) VALUES ('rtEvent-exec-01.' || gen_random_uuid(), gen_random_uuid(), '{"instance":"exec-01","eventId":"x","queue":"realtime","to":"pending","eventType":"ORDER_CONFIRMATION","channel":"email"}');
 SQL
 
+"$BIN" bench --print-wrk-script > "$DIR/append.lua"   # the same requests as `mcledger bench --workloads http`
 MCLEDGER_TOKENS="append $TOKEN" "$BIN" serve --database-url "$URL" --port "$HTTPPORT" --log-level warning ${GATHER_US:+--commit-gather-us $GATHER_US} ${SERVE_FLAGS:-} 2>"$DIR/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$HTTPPORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -51,7 +52,7 @@ echo "| clients | mcledger serve events/s | pgbench one-row tx/s | ratio | mcled
 echo "|---:|---:|---:|---:|---:|---:|"
 for c in $CLIENTS; do
   threads=$(( c < 2 ? 1 : 2 ))
-  BENCH_TOKEN=$TOKEN wrk -t"$threads" -c"$c" -d"${SECONDS_EACH}s" --latency -s "$ROOT/scripts/wrk-append.lua" \
+  BENCH_TOKEN=$TOKEN wrk -t"$threads" -c"$c" -d"${SECONDS_EACH}s" --latency -s "$DIR/append.lua" \
     "http://127.0.0.1:$HTTPPORT/v1/events" > "$DIR/wrk-$c.txt" 2>"$DIR/wrk-$c.err" || true
   rate=$(awk '/Requests\/sec/ {print $2}' "$DIR/wrk-$c.txt")
   p50=$(awk '$1=="50%" {print $2}' "$DIR/wrk-$c.txt")

@@ -29,6 +29,8 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("head-samples"), help: "Executions of each head query.") var headSamples: Int = 200
     @Option(name: .customLong("as-of-samples"), help: "Executions of each as-of query.") var asOfSamples: Int = 20
     @Flag(help: "Keep the throwaway cluster's directory (its path is printed).") var keep = false
+    @Flag(name: .customLong("print-wrk-script"), help: "Print the wrk script of the http workload and exit (scripts/bench-serve.sh uses it).")
+    var printWrkScript = false
 
     func validate() throws {
         guard (1_000...DemoScenario.maxTransactionalEvents).contains(events) else { throw ValidationError("--events must be between 1000 and \(DemoScenario.maxTransactionalEvents)") }
@@ -61,6 +63,12 @@ struct Bench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if printWrkScript {
+            let out = StandardOutput()
+            out.write(BenchRun.wrkScript)
+            out.flush()
+            return
+        }
         let selected = try selectedWorkloads()
         let counts = try clientCounts()
         try await runReportingErrors("bench") {
