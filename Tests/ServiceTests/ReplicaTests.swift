@@ -10,6 +10,8 @@ import Testing
 /// both started and removed by the test.
 @Suite("HTTP: reads from a streaming replica", .serialized)
 struct ReplicaTests {
+    typealias ServeProcess = ServeProcessTests.ServeProcess
+
     static let admin = ServerHarness.adminToken
     static let reader = ServerHarness.readToken
     static let appender = ServerHarness.appendToken
@@ -116,6 +118,21 @@ struct ReplicaTests {
                 #expect(back.text == (try await primary.get("/v1/counts", token: Self.reader)).text)
             }
         }
+
+        // The binary: MCLEDGER_READ_URL sends its reads to the standby.
+        let serve = try ServeProcess(environment: [
+            "MCLEDGER_DATABASE_URL": pair.primaryConninfo, "MCLEDGER_READ_URL": pair.standbyConninfo,
+            "MCLEDGER_TOKENS": "admin \(Self.admin)",
+        ], arguments: ["--no-projector"])
+        let binary = Client(port: try await serve.port())
+        #expect(serve.stderr.contains("reads (history, readiness, counts, verify, dashboard) go to the replica"))
+        let binaryReady = try await binary.get("/readyz")
+        #expect(binaryReady.object?["replica"]?.objectValue?["inRecovery"] == .bool(true), "\(binaryReady.text)")
+        let fromBinary = try await binary.get("/v1/counts", token: Self.admin)
+        #expect(fromBinary.object?["total"]?.integerValue == 6)
+        #expect(try await Self.sessions(pair.standbyConninfo).replica > 0)
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(try await serve.exitStatus(within: 20) == 0)
 
         // The read commands just work with the standby as their database (the
         // projection catch-up they do on a primary is skipped: read-only session).
