@@ -112,6 +112,23 @@ final class LedgerServices: Sendable {
         try await Self.mapped(primaryPool, body)
     }
 
+    /// On a replica, a position the primary holds but the replica has not
+    /// replayed yet is not invalid, only early: given the usage error the
+    /// replica's read gave for `point`, the 503 `replicaBehind` (with
+    /// Retry-After) to answer instead, or nil when the position is invalid
+    /// on the primary too (or there is no replica).
+    func replicaBehind(_ point: ProjectionReader.Point, _ error: APIError) async throws -> APIError? {
+        guard hasReplica, case .position(let requested) = point, requested > 0 else { return nil }
+        let primaryHead = try await readPrimary { connection throws(LedgerError) in
+            try await EventStore(connection: connection).head()?.position ?? 0
+        }
+        guard requested <= primaryHead else { return nil }
+        return APIError(.serviceUnavailable, "replicaBehind",
+                        "the read replica has not replayed position \(requested) yet (the primary's head is \(primaryHead)); retry shortly",
+                        fields: error.fields + [("primaryHead", .number(String(primaryHead)))],
+                        headers: [.retryAfter: String(ServiceLimits.retryAfterSeconds)])
+    }
+
     private static func mapped<T: Sendable>(_ pool: ConnectionPool, _ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
         do {
             return try await pool.withConnection { connection in try await body(connection) }

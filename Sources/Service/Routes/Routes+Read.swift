@@ -86,17 +86,7 @@ extension Routes {
         do {
             return try await body()
         } catch let error as APIError where error.code == LedgerError.Code.usage.rawValue {
-            if services.hasReplica, case .position(let requested) = point, requested > 0 {
-                let primaryHead = try await services.readPrimary { connection throws(LedgerError) in
-                    try await EventStore(connection: connection).head()?.position ?? 0
-                }
-                if requested <= primaryHead {
-                    throw APIError(.serviceUnavailable, "replicaBehind",
-                                   "the read replica has not replayed position \(requested) yet (the primary's head is \(primaryHead)); retry shortly",
-                                   fields: error.fields + [("primaryHead", .number(String(primaryHead)))],
-                                   headers: [.retryAfter: String(ServiceLimits.retryAfterSeconds)])
-                }
-            }
+            if let behind = try await services.replicaBehind(point, error) { throw behind }
             var named = APIError.badRequest(error.message, parameter: "position")
             named.fields += error.fields
             throw named
