@@ -3,7 +3,9 @@
 FROM swift:6.3-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev pkg-config && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY Package.swift ./
+# Package.resolved is not tracked; when the build context has one (a developer tree), the
+# build uses the same dependency versions (the [d] glob makes it optional).
+COPY Package.swift Package.resolve[d] ./
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c release --product mcledger \

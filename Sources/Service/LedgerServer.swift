@@ -57,6 +57,7 @@ public struct LedgerServer: Sendable {
     public func shutdown() async {
         await services.rebuilds.cancel()
         await services.pool.close()
+        if services.hasReplica { await services.primaryPool.close() }
         await services.appender.close()
     }
 }
@@ -66,7 +67,12 @@ final class LedgerServices: Sendable {
     let configuration: ServerConfiguration
     let logger: Logger
     let metrics: LedgerMetrics
+    /// Where reads go: the replica when `configuration.readConninfo` is set, else the primary.
     let pool: ConnectionPool
+    /// Reads that must see the primary (projection status, which the
+    /// projector and rebuilds there move; the primary's head, for replica
+    /// lag). The same pool as `pool` when there is no replica.
+    let primaryPool: ConnectionPool
     let appender: AppendConnection
     let committer: GroupCommitter
     let rebuilds: RebuildRunner
@@ -76,9 +82,14 @@ final class LedgerServices: Sendable {
         self.logger = logger
         let metrics = LedgerMetrics()
         self.metrics = metrics
-        pool = ConnectionPool(conninfo: configuration.conninfo, size: configuration.poolSize) { inUse, open in
+        let readPool = ConnectionPool(conninfo: configuration.readConninfo ?? configuration.conninfo, size: configuration.poolSize,
+                                      applicationName: configuration.readConninfo == nil ? "mcledger-serve" : "mcledger-serve-replica") { inUse, open in
             metrics.pool(inUse: inUse, open: open)
         }
+        pool = readPool
+        primaryPool = configuration.readConninfo == nil
+            ? readPool
+            : ConnectionPool(conninfo: configuration.conninfo, size: ServiceLimits.primaryReadPoolSize, applicationName: "mcledger-serve-primary")
         let appender = AppendConnection(conninfo: configuration.conninfo)
         self.appender = appender
         committer = GroupCommitter(maxEvents: ServiceLimits.maxEventsPerCommit, gatherWindow: configuration.commitGatherWindow, onRound: { metrics.record($0) }) { requests throws(LedgerError) in
@@ -87,8 +98,38 @@ final class LedgerServices: Sendable {
         rebuilds = RebuildRunner(conninfo: configuration.conninfo, logger: logger)
     }
 
-    /// Runs `body` on a pooled read connection, mapping ledger errors to API errors.
+    /// True when reads are served by a replica (`--read-url`).
+    var hasReplica: Bool { configuration.readConninfo != nil }
+
+    /// Runs `body` on a pooled read connection (the replica's, when there is
+    /// one), mapping ledger errors to API errors.
     func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
+        try await Self.mapped(pool, body)
+    }
+
+    /// Runs `body` on a connection to the primary, mapping ledger errors to API errors.
+    func readPrimary<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
+        try await Self.mapped(primaryPool, body)
+    }
+
+    /// On a replica, a position the primary holds but the replica has not
+    /// replayed yet is not invalid, only early: given the usage error the
+    /// replica's read gave for `point`, the 503 `replicaBehind` (with
+    /// Retry-After) to answer instead, or nil when the position is invalid
+    /// on the primary too (or there is no replica).
+    func replicaBehind(_ point: ProjectionReader.Point, _ error: APIError) async throws -> APIError? {
+        guard hasReplica, case .position(let requested) = point, requested > 0 else { return nil }
+        let primaryHead = try await readPrimary { connection throws(LedgerError) in
+            try await EventStore(connection: connection).head()?.position ?? 0
+        }
+        guard requested <= primaryHead else { return nil }
+        return APIError(.serviceUnavailable, "replicaBehind",
+                        "the read replica has not replayed position \(requested) yet (the primary's head is \(primaryHead)); retry shortly",
+                        fields: error.fields + [("primaryHead", .number(String(primaryHead)))],
+                        headers: [.retryAfter: String(ServiceLimits.retryAfterSeconds)])
+    }
+
+    private static func mapped<T: Sendable>(_ pool: ConnectionPool, _ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
         do {
             return try await pool.withConnection { connection in try await body(connection) }
         } catch let error as LedgerError {

@@ -135,4 +135,29 @@ struct ReadAPITests {
             #expect(appendOnly.status == 403)
         }
     }
+
+    /// The first page is read before the answer starts, the rest streamed
+    /// after it: positions stay gapless across the seam, and `limit` and
+    /// `afterPosition` hold on both sides of it.
+    @Test("an NDJSON stream longer than one page: gapless across pages, limit and afterPosition respected", arguments: [
+        (after: nil, limit: nil), (after: nil, limit: ReadLimits.pageSize), (after: nil, limit: ReadLimits.pageSize + 1),
+        (after: 10, limit: ReadLimits.pageSize + 500), (after: 7, limit: nil),
+    ] as [(after: Int?, limit: Int?)])
+    func longStream(after: Int?, limit: Int?) async throws {
+        let total = ReadLimits.pageSize + 1_000
+        try await ServerHarness.with(runProjector: false) { server in
+            for chunk in stride(from: 0, to: total, by: 2_000) {
+                try await Self.seed(server, (chunk..<min(chunk + 2_000, total)).map { APIFixtures.pending("long-\($0)") })
+            }
+            var uri = "/v1/events?format=ndjson"
+            if let after { uri += "&afterPosition=\(after)" }
+            if let limit { uri += "&limit=\(limit)" }
+            let response = try await server.request(.get, uri, token: Self.read)
+            #expect(response.status == 200)
+            let positions = response.text.split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)).objectValue?["position"]?.integerValue }
+            let first = (after ?? 0) + 1
+            let last = min(total, (after ?? 0) + (limit ?? total))
+            #expect(positions == Array(first...last))
+        }
+    }
 }

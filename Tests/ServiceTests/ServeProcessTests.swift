@@ -12,14 +12,19 @@ struct ServeProcessTests {
         private let lock = NSLock()
         private var text = ""
 
-        init(database: TestDatabase, environment: [String: String]) throws {
+        convenience init(database: TestDatabase, environment: [String: String]) throws {
+            try self.init(environment: environment.merging(["MCLEDGER_DATABASE_URL": database.conninfo]) { given, _ in given })
+        }
+
+        /// `mcledger serve --port 0 arguments...` with `environment` (which names the database).
+        init(environment: [String: String], arguments: [String] = []) throws {
             process.executableURL = CLI.executable
             var env = ProcessInfo.processInfo.environment
-            env["MCLEDGER_DATABASE_URL"] = database.conninfo
             env.removeValue(forKey: "MCLEDGER_TOKENS")
+            env.removeValue(forKey: "MCLEDGER_READ_URL")
             for (key, value) in environment { env[key] = value }
             process.environment = env
-            process.arguments = ["serve", "--port", "0"]
+            process.arguments = ["serve", "--port", "0"] + arguments
             let error = Pipe()
             process.standardError = error
             process.standardOutput = FileHandle.nullDevice

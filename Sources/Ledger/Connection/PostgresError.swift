@@ -14,6 +14,9 @@ enum PostgresError {
         var details = ["sqlstate": sqlstate]
         if let detail = field(Int32(UInt8(ascii: "D"))) { details["detail"] = detail }
         if let hint = field(Int32(UInt8(ascii: "H"))) { details["hint"] = hint }
+        if sqlstate == "25006" && details["hint"] == nil {
+            details["hint"] = "the database is read-only (a hot standby, or default_transaction_read_only): appends and projection updates need the primary; reads work here"
+        }
         let lost = connection.map { PQstatus($0) != CONNECTION_OK } ?? true
         return LedgerError(code(for: sqlstate, connectionLost: lost), primary, details: details)
     }
@@ -22,6 +25,7 @@ enum PostgresError {
         if connectionLost || sqlstate.isEmpty { return .databaseUnavailable }
         switch sqlstate {
         case "57P01", "57P02", "57P03", "53300": return .databaseUnavailable // shutdown, crash, starting, too many connections
+        case "25006": return .databaseUnavailable                              // read-only: a standby (or a primary being failed over) takes no writes
         case "40001", "40P01": return .conflict                                // serialization failure, deadlock
         case "23505": return .conflict                                         // unique violation
         case "MLCF1": return .conflict                                         // mcledger: version conflict

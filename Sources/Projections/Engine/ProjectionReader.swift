@@ -82,15 +82,27 @@ public struct ProjectionReader: Sendable {
 }
 
 extension ProjectionReader {
-    /// Brings `names` up to the head first when the connected role may run
-    /// the projector, so that answers at the head only add a few events to
-    /// the projection. A role without that right (mcledger_read) still gets an
-    /// exact answer: the projection plus every event after its checkpoint.
+    /// Brings `names` up to the head first when the session may run the
+    /// projector, so that answers at the head only add a few events to the
+    /// projection. A session that may not still gets an exact answer (the
+    /// projection plus every event after its checkpoint), without writing:
+    /// a role without the right (mcledger_read), and any read-only session,
+    /// such as every session of a hot standby (`--database-url` naming a
+    /// streaming replica), where moving a checkpoint would fail with
+    /// "cannot execute UPDATE in a read-only transaction".
     public func catchUpIfPermitted(_ names: [String]) async throws(LedgerError) {
+        if try await isReadOnlySession() { return }
         do throws(LedgerError) {
             try await Projector(connection: store.connection).catchUp(names)
-        } catch where error.details["sqlstate"] == "42501" {
-            return // read-only role: the answer is computed without moving the checkpoint
+        } catch where error.details["sqlstate"] == "42501" || error.details["sqlstate"] == "25006" {
+            return // no right to write (42501), or read-only (25006): the answer is computed without moving the checkpoint
         }
+    }
+
+    /// True on a session whose transactions are read-only: a hot standby
+    /// (`pg_is_in_recovery()`), or `default_transaction_read_only` set.
+    public func isReadOnlySession() async throws(LedgerError) -> Bool {
+        try await store.connection.execute(
+            "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'").bool(0, 0) ?? false
     }
 }

@@ -5,10 +5,17 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port (the tests use this).
     public var port: Int
-    /// Where the ledger is (libpq conninfo or URI).
+    /// Where the ledger is (libpq conninfo or URI): the primary, which takes
+    /// every append, runs the projector and answers projection status.
     public var conninfo: String
+    /// A read-only streaming replica (hot standby) of that primary, or nil.
+    /// When set, history, streams, readiness, counts, verify/digest and the
+    /// dashboard are read there (their answers reflect the replica's head),
+    /// and nothing the read path does needs a write.
+    public var readConninfo: String?
     public var tokens: TokenStore
-    /// Read connections (appends and the projector have their own).
+    /// Read connections (appends and the projector have their own); on the
+    /// replica when `readConninfo` is set.
     public var poolSize: Int
     /// Run the projector in-process so readiness and counts stay live.
     public var runProjector: Bool
@@ -16,12 +23,13 @@ public struct ServerConfiguration: Sendable {
     public var commitGatherWindow: Duration = ServiceLimits.commitGatherWindow
 
     public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, tokens: TokenStore,
-                poolSize: Int = ServiceLimits.defaultPoolSize, runProjector: Bool = true) {
+                poolSize: Int = ServiceLimits.defaultPoolSize, runProjector: Bool = true, readConninfo: String? = nil) {
         self.host = host
         self.port = port
         self.conninfo = conninfo
         self.tokens = tokens
         self.poolSize = poolSize
         self.runProjector = runProjector
+        self.readConninfo = readConninfo
     }
 }

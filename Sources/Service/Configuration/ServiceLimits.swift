@@ -26,6 +26,9 @@ public enum ServiceLimits {
     /// Most PostgreSQL connections the server opens for reads (appends and
     /// the projector have one each).
     public static let defaultPoolSize = 8
+    /// Connections to the primary for its own reads (projection status, its
+    /// head for replica lag) when reads go to a replica (`--read-url`).
+    public static let primaryReadPoolSize = 2
     /// How long a request waits for a pooled connection before 503.
     public static let poolWait: Duration = .seconds(5)
     /// `/readyz` reports ready only while the projections lag the head by at most this many events.

@@ -29,8 +29,14 @@ struct DashboardController: Sendable {
             return signInPage(.forbidden, Self.scopeMessage(scope), query)
         }
         do {
-            let snapshot = try await DashboardSnapshot.read(services, at: try query.point())
-            return HTMLResponse.page(DashboardPage(snapshot: snapshot, query: query).html)
+            let point = try query.point()
+            do {
+                let snapshot = try await DashboardSnapshot.read(services, at: point)
+                return HTMLResponse.page(DashboardPage(snapshot: snapshot, query: query).html)
+            } catch let error as APIError where error.code == LedgerError.Code.usage.rawValue {
+                // A position the replica has not replayed yet: "retry shortly", not "no such position".
+                throw try await services.replicaBehind(point, error) ?? error
+            }
         } catch {
             return errorPage(RequestMiddleware.apiError(error, logger: context.logger), query, signedIn: true)
         }

@@ -83,6 +83,22 @@ public final class LedgerMetrics: Sendable {
         CoreMetrics.Gauge(label: "mcledger_ledger_head_position", factory: factory).record(position)
     }
 
+    /// The read replica (`--read-url`), refreshed on each scrape and `/readyz`.
+    func replica(_ status: ReplicaStatus) {
+        CoreMetrics.Gauge(label: "mcledger_replica_up", factory: factory).record(1)
+        CoreMetrics.Gauge(label: "mcledger_replica_in_recovery", factory: factory).record(status.inRecovery ? 1 : 0)
+        CoreMetrics.Gauge(label: "mcledger_replica_head_position", factory: factory).record(status.head)
+        CoreMetrics.Gauge(label: "mcledger_replica_replay_lag_seconds", factory: factory).record(status.replayLagSeconds)
+        CoreMetrics.Gauge(label: "mcledger_replica_replay_lag_bytes", factory: factory).record(status.replayLagBytes)
+        if let lag = status.lagEvents {
+            CoreMetrics.Gauge(label: "mcledger_replica_lag_events", factory: factory).record(lag)
+        }
+    }
+
+    func replicaDown() {
+        CoreMetrics.Gauge(label: "mcledger_replica_up", factory: factory).record(0)
+    }
+
     func pool(inUse: Int, open: Int) {
         poolInUse.record(inUse)
         poolOpen.record(open)

@@ -44,7 +44,8 @@ extension Routes {
         router.get("/v1/projections") { request, context -> Response in
             try context.require(.admin)
             _ = try QueryParameters(request, allowed: [])
-            let statuses = try await services.read { connection throws(LedgerError) in
+            // The primary's view: the projector and rebuilds move the checkpoints there.
+            let statuses = try await services.readPrimary { connection throws(LedgerError) in
                 try await Projector(connection: connection).status()
             }
             let rebuilding = await services.rebuilds.current

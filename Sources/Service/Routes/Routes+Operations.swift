@@ -11,17 +11,22 @@ extension Routes {
         }
 
         router.get("/readyz") { _, _ -> Response in
+            // With a replica, "ready" means every route can answer: the
+            // primary (appends, projections) and the replica (reads) both answer.
+            let replica = services.hasReplica ? await Self.refreshReplicaMetrics(services) : nil
+            let replicaJSON = services.hasReplica ? ",\"replica\":" + (replica?.json ?? "{\"status\":\"unavailable\"}") : ""
             do {
                 let statuses = try await Self.refreshProjectionMetrics(services)
                 let ready = !statuses.isEmpty && statuses.allSatisfy { $0.lag <= ServiceLimits.readyMaxLagEvents }
+                    && (!services.hasReplica || replica != nil)
                 let items = statuses.map { "{\"name\":\(JSONValue.quoted($0.name)),\"lag\":\($0.lag)}" }.joined(separator: ",")
                 var response = JSONResponse.make(status: ready ? .ok : .serviceUnavailable,
-                                                 "{\"ready\":\(ready),\"database\":\"ok\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[\(items)]}")
+                                                 "{\"ready\":\(ready),\"database\":\"ok\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[\(items)]\(replicaJSON)}")
                 // Every 503 of the API says when to retry.
                 if !ready { response.headers[.retryAfter] = String(ServiceLimits.retryAfterSeconds) }
                 return response
             } catch {
-                var response = JSONResponse.make(status: .serviceUnavailable, "{\"ready\":false,\"database\":\"unavailable\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[]}")
+                var response = JSONResponse.make(status: .serviceUnavailable, "{\"ready\":false,\"database\":\"unavailable\",\"maxLag\":\(ServiceLimits.readyMaxLagEvents),\"projections\":[]\(replicaJSON)}")
                 response.headers[.retryAfter] = String(ServiceLimits.retryAfterSeconds)
                 return response
             }
@@ -33,6 +38,7 @@ extension Routes {
             if let statuses = try? await Self.refreshProjectionMetrics(services) {
                 if let head = statuses.first?.head { services.metrics.head(head) }
             }
+            if services.hasReplica { _ = await Self.refreshReplicaMetrics(services) }
             var buffer = ByteBuffer()
             buffer.writeString(services.metrics.render())
             return Response(status: .ok, headers: [.contentType: MediaTypes.prometheus], body: .init(byteBuffer: buffer))
@@ -47,8 +53,9 @@ extension Routes {
     }
 
     /// Reads every projection's status and lag, records them as metrics, and returns the statuses.
+    /// (On the primary: the projector and rebuilds move the checkpoints there.)
     static func refreshProjectionMetrics(_ services: LedgerServices) async throws -> [ProjectionStatus] {
-        let (statuses, lagSeconds) = try await services.pool.withConnection { connection in
+        let (statuses, lagSeconds) = try await services.primaryPool.withConnection { connection in
             let statuses = try await Projector(connection: connection).status()
             return (statuses, try await Self.lagSeconds(connection, statuses))
         }
@@ -56,6 +63,24 @@ extension Routes {
             services.metrics.projection(status.name, lagEvents: status.lag, lagSeconds: lagSeconds[status.name] ?? 0, checkpoint: status.checkpoint)
         }
         return statuses
+    }
+
+    /// Probes the replica (and the primary's head, for the lag in events),
+    /// records the replica gauges, and returns the status; nil, recorded as
+    /// `mcledger_replica_up 0`, when the replica cannot be read.
+    static func refreshReplicaMetrics(_ services: LedgerServices) async -> ReplicaStatus? {
+        do {
+            var status = try await services.pool.withConnection { connection in try await ReplicaStatus.probe(connection) }
+            let primaryHead = try? await services.primaryPool.withConnection { connection in
+                try await EventStore(connection: connection).head()?.position ?? 0
+            }
+            status.lagEvents = primaryHead.map { max($0 - status.head, 0) }
+            services.metrics.replica(status)
+            return status
+        } catch {
+            services.metrics.replicaDown()
+            return nil
+        }
     }
 
     /// Seconds since the oldest event a projection has not applied yet was recorded (0 when caught up).

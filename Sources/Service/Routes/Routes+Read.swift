@@ -13,7 +13,7 @@ extension Routes {
         router.get("/v1/readiness") { request, context -> Response in
             try context.require(.read)
             let point = try QueryParameters(request, allowed: ["position", "asOf"]).point()
-            let answer = try await namingPosition {
+            let answer = try await namingPosition(point, services) {
                 try await services.read { connection throws(LedgerError) in
                     try await ProjectionReader(store: EventStore(connection: connection)).readiness(at: point)
                 }
@@ -24,7 +24,7 @@ extension Routes {
         router.get("/v1/counts") { request, context -> Response in
             try context.require(.read)
             let point = try QueryParameters(request, allowed: ["position", "asOf"]).point()
-            let counts = try await namingPosition {
+            let counts = try await namingPosition(point, services) {
                 try await services.read { connection throws(LedgerError) in
                     try await ProjectionReader(store: EventStore(connection: connection)).counts(at: point)
                 }
@@ -44,7 +44,7 @@ extension Routes {
             var filter = try historyFilter(query)
             if wantsStream {
                 filter.limit = try query.int("limit", min: 0)
-                return stream(filter, services)
+                return try await stream(filter, services)
             }
             // limit is "at most this many": a JSON page holds at most
             // maxPageSize (follow `next` for the rest); NDJSON has no page.
@@ -76,11 +76,17 @@ extension Routes {
 
     /// `ProjectionReader` refuses a position beyond the head as a usage
     /// error; over HTTP that is invalid input naming the `position` parameter
-    /// (with the head, so the caller knows the valid range).
-    private static func namingPosition<T>(_ body: () async throws -> T) async throws -> T {
+    /// (with the head, so the caller knows the valid range). On a replica, a
+    /// position the primary holds but the replica has not replayed yet is
+    /// not invalid, only early: 503 `replicaBehind` with Retry-After, so a
+    /// client that appended at P and asks for `position=P` retries until the
+    /// replica caught up.
+    private static func namingPosition<T>(_ point: ProjectionReader.Point, _ services: LedgerServices,
+                                          _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as APIError where error.code == LedgerError.Code.usage.rawValue {
+            if let behind = try await services.replicaBehind(point, error) { throw behind }
             var named = APIError.badRequest(error.message, parameter: "position")
             named.fields += error.fields
             throw named
@@ -101,30 +107,51 @@ extension Routes {
         return filter
     }
 
-    /// Every matching event as NDJSON, streamed page by page on one pooled
-    /// connection (constant memory however many events match).
-    private static func stream(_ filter: HistoryFilter, _ services: LedgerServices) -> Response {
+    /// Every matching event as NDJSON, streamed page by page from pooled
+    /// connections (constant memory however many events match). The first
+    /// page is read before the response starts, so a database (or replica)
+    /// that cannot be reached is a 503 with Retry-After, not a 200 cut short.
+    private static func stream(_ filter: HistoryFilter, _ services: LedgerServices) async throws -> Response {
+        let firstTake = min(ReadLimits.pageSize, filter.limit ?? Int.max)
+        let first: HistoryLines? = firstTake == 0 ? nil : try await services.read { connection throws(LedgerError) in
+            try await EventStore(connection: connection).linePage(filter, after: filter.afterPosition ?? 0, limit: firstTake)
+        }
         let body = ResponseBody { writer in
-            let connection = try await services.pool.lease()
-            do {
-                let store = EventStore(connection: connection)
-                // Lines rendered by PostgreSQL, the next page fetched while this one is written.
-                try await store.readLines(filter, pageSize: ReadLimits.pageSize) { lines in
-                    var buffer = ByteBuffer()
-                    lines.forEach { line in
-                        buffer.writeBytes(line)
-                        buffer.writeInteger(UInt8(ascii: "\n"))
+            guard let first, let last = first.lastPosition else {
+                try await writer.finish(nil)
+                return
+            }
+            try await writer.write(Self.ndjson(first))
+            let remaining = (filter.limit ?? Int.max) - first.count
+            if first.count == firstTake && remaining > 0 {
+                var rest = filter
+                rest.afterPosition = last
+                rest.limit = filter.limit == nil ? nil : remaining
+                let connection = try await services.pool.lease()
+                do {
+                    // Lines rendered by PostgreSQL, the next page fetched while this one is written.
+                    try await EventStore(connection: connection).readLines(rest, pageSize: ReadLimits.pageSize) { lines in
+                        try await writer.write(Self.ndjson(lines))
+                        return true
                     }
-                    try await writer.write(buffer)
-                    return true
+                    await services.pool.giveBack(connection)
+                } catch {
+                    await services.pool.giveBack(connection)
+                    throw error
                 }
-                await services.pool.giveBack(connection)
-            } catch {
-                await services.pool.giveBack(connection)
-                throw error
             }
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: [.contentType: MediaTypes.ndjson, .cacheControl: "no-store"], body: body)
+    }
+
+    /// One page of history lines, each followed by a newline.
+    private static func ndjson(_ lines: HistoryLines) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        lines.forEach { line in
+            buffer.writeBytes(line)
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return buffer
     }
 }

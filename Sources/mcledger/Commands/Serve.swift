@@ -19,7 +19,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0: any free port, printed on stderr).") var port = 8080
     @Option(name: .customLong("token-file"), help: ArgumentHelp("File of 'SCOPE TOKEN' lines.", valueName: "PATH")) var tokenFile: String?
-    @Option(name: .customLong("pool-size"), help: "Read connections to PostgreSQL.") var poolSize = ServiceLimits.defaultPoolSize
+    @Option(name: .customLong("read-url"), help: ArgumentHelp(
+        "A read-only streaming replica (hot standby) of the database, for history, streams, readiness, counts, verify/digest and the dashboard; appends and the projector stay on --database-url (default: $MCLEDGER_READ_URL; neither: the primary serves reads).",
+        valueName: "URL"))
+    var readURL: String?
+    @Option(name: .customLong("pool-size"), help: "Read connections to PostgreSQL (to the replica with --read-url).") var poolSize = ServiceLimits.defaultPoolSize
     @Flag(name: .customLong("no-projector"), help: "Do not run the projector in-process (answers stay exact, computed from the events after the checkpoints).") var noProjector = false
     @Option(name: .customLong("commit-gather-us"), help: "Microseconds the group committer waits after a shared commit for its clients' next requests (0 disables).")
     var commitGatherMicroseconds = Int(ServiceLimits.commitGatherWindow.components.attoseconds / 1_000_000_000_000)
@@ -58,14 +62,19 @@ struct Serve: AsyncParsableCommand {
             let connection = try await database.connect()
             await connection.close()
             let conninfo = try await database.location.conninfo()
+            // The replica is not contacted here: while it is down, reads answer 503 and appends still work.
+            let readConninfo = [readURL, ProcessInfo.processInfo.environment["MCLEDGER_READ_URL"]].compactMap { $0 }.first { !$0.isEmpty }
             var configuration = ServerConfiguration(host: host, port: port, conninfo: conninfo, tokens: tokens,
-                                                    poolSize: poolSize, runProjector: !noProjector)
+                                                    poolSize: poolSize, runProjector: !noProjector, readConninfo: readConninfo)
             configuration.commitGatherWindow = .microseconds(commitGatherMicroseconds)
             let server = LedgerServer(configuration: configuration, logger: logger)
             let host = self.host
             do {
                 try await server.run { port in
                     StandardError.write("mcledger serve: listening on http://\(host):\(port) (dashboard at /, API under /v1, described at /openapi.json)\n")
+                    if readConninfo != nil {
+                        StandardError.write("mcledger serve: reads (history, readiness, counts, verify, dashboard) go to the replica given by --read-url; appends and the projector to the primary\n")
+                    }
                 }
             } catch let error as LedgerError {
                 throw error
