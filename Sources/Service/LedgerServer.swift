@@ -79,7 +79,7 @@ final class LedgerServices: Sendable {
         pool = ConnectionPool(conninfo: configuration.conninfo, size: configuration.poolSize) { inUse, open in
             metrics.pool(inUse: inUse, open: open)
         }
-        let appender = AppendConnection(conninfo: configuration.conninfo)
+        let appender = AppendConnection(conninfo: configuration.conninfo, logger: logger)
         self.appender = appender
         committer = GroupCommitter(maxEvents: ServiceLimits.maxEventsPerCommit, gatherWindow: configuration.commitGatherWindow, onRound: { metrics.record($0) }) { requests throws(LedgerError) in
             try await appender.commit(requests)
@@ -87,12 +87,22 @@ final class LedgerServices: Sendable {
         rebuilds = RebuildRunner(conninfo: configuration.conninfo, logger: logger)
     }
 
-    /// Runs `body` on a pooled read connection, mapping ledger errors to API errors.
+    /// Runs `body` on a pooled read connection, mapping ledger errors to API
+    /// errors. A read that finds its connection broken (a pooled connection
+    /// outlived a database restart) runs once more on a fresh one: reads have
+    /// no effect to repeat, and the pool has dropped the broken connection.
     func read<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
-        do {
-            return try await pool.withConnection { connection in try await body(connection) }
-        } catch let error as LedgerError {
-            throw APIError(error)
+        var retried = false
+        while true {
+            do {
+                return try await pool.withConnection { connection in try await body(connection) }
+            } catch let error as LedgerError {
+                if error.code == .databaseUnavailable && !retried {
+                    retried = true
+                    continue
+                }
+                throw APIError(error)
+            }
         }
     }
 }
