@@ -90,7 +90,7 @@ final class LedgerServices: Sendable {
         primaryPool = configuration.readConninfo == nil
             ? readPool
             : ConnectionPool(conninfo: configuration.conninfo, size: ServiceLimits.primaryReadPoolSize, applicationName: "mcledger-serve-primary")
-        let appender = AppendConnection(conninfo: configuration.conninfo)
+        let appender = AppendConnection(conninfo: configuration.conninfo, logger: logger)
         self.appender = appender
         committer = GroupCommitter(maxEvents: ServiceLimits.maxEventsPerCommit, gatherWindow: configuration.commitGatherWindow, onRound: { metrics.record($0) }) { requests throws(LedgerError) in
             try await appender.commit(requests)
@@ -129,11 +129,22 @@ final class LedgerServices: Sendable {
                         headers: [.retryAfter: String(ServiceLimits.retryAfterSeconds)])
     }
 
+    /// `body` on a connection of `pool`, ledger errors mapped to API errors.
+    /// A read that finds its connection broken (a pooled connection outlived
+    /// a database restart) runs once more on a fresh one: reads have no
+    /// effect to repeat, and the pool has dropped the broken connection.
     private static func mapped<T: Sendable>(_ pool: ConnectionPool, _ body: @Sendable (PostgresConnection) async throws(LedgerError) -> T) async throws -> T {
-        do {
-            return try await pool.withConnection { connection in try await body(connection) }
-        } catch let error as LedgerError {
-            throw APIError(error)
+        var retried = false
+        while true {
+            do {
+                return try await pool.withConnection { connection in try await body(connection) }
+            } catch let error as LedgerError {
+                if error.code == .databaseUnavailable && !retried {
+                    retried = true
+                    continue
+                }
+                throw APIError(error)
+            }
         }
     }
 }

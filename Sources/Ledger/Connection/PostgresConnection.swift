@@ -20,6 +20,10 @@ public actor PostgresConnection {
     /// Set when the body of `withTransaction` already sent COMMIT (pipelined
     /// with its last statement by `executeThenCommit`).
     private var committedEarly = false
+    /// Who this connection is on the server: the backend's process id and
+    /// start time (together unique, even across server restarts), so that a
+    /// later session can tell whether this one's backend is still there.
+    public private(set) var backend: BackendIdentity?
 
     private init(executor: ThreadExecutor) {
         self.executor = executor
@@ -51,8 +55,12 @@ public actor PostgresConnection {
             throw LedgerError(.databaseUnavailable, "cannot connect to PostgreSQL: \(message)")
         }
         handle = connection
-        // Timestamps are printed and parsed in UTC; server NOTICEs are not the user's business.
-        try executeScript("SET TIME ZONE 'UTC'; SET client_min_messages = warning")
+        // Timestamps are printed and parsed in UTC; server NOTICEs are not the
+        // user's business. The backend's identity comes back in the same round trip.
+        let setup = try execute("SELECT set_config('TimeZone', 'UTC', false), set_config('client_min_messages', 'warning', false), pg_backend_pid(), (SELECT backend_start::text FROM pg_stat_activity WHERE pid = pg_backend_pid())")
+        if let pid = setup.int(0, 2), let started = setup.string(0, 3) {
+            backend = BackendIdentity(pid: pid, startedAt: started)
+        }
     }
 
     /// False once the connection is closed or libpq saw it break; a pool
@@ -99,6 +107,9 @@ public actor PostgresConnection {
     /// Runs a named prepared statement, preparing it on first use on this connection.
     @discardableResult
     public func execute(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) -> QueryResult {
+        // An unprepared statement has no name to remember it by: sent as text
+        // (remembering "" would run the first such statement in place of the next).
+        if statement.name.isEmpty { return try execute(statement.sql, parameters) }
         try flushDeferredBegin()
         let connection = try live()
         try prepare(statement, parameters)
@@ -335,6 +346,13 @@ public actor PostgresConnection {
         let message = connection.map { String(cString: PQerrorMessage($0)).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
         return LedgerError(.databaseUnavailable, message.isEmpty ? context : "\(context): \(message)")
     }
+}
+
+/// A server backend (session): process id and start time, as
+/// `pg_stat_activity` shows them (`backend_start` as PostgreSQL prints it).
+public struct BackendIdentity: Sendable, Hashable {
+    public var pid: Int
+    public var startedAt: String
 }
 
 /// A statement prepared once per connection under a stable name.

@@ -31,10 +31,27 @@ extension EventStore {
             throw LedgerError(.invalidInput, "one transaction holds at most \(AppendLimits.maxTransactionEvents) events (got \(total))")
         }
         guard total > 0 else { return requests.map { _ in .success(AppendOutcome(positions: [], isDuplicate: [], recordedAt: nil)) } }
-        return try await connection.withTransaction { connection throws(LedgerError) in
+        let lostBackend = await connection.backend
+        let attempt = try await connection.withTransaction { connection throws(LedgerError) in
             try AppendPlan.execute(connection, requests)
         }
+        switch attempt {
+        case .done(let results):
+            return results
+        case .inDoubt(let plan, let error):
+            // The connection broke with COMMIT in flight: find out, never guess.
+            guard let resolver else { throw error }
+            let verdict = await resolver.resolve(eventIds: plan.insertIds, lost: lostBackend)
+            return plan.results(after: verdict, commitError: error)
+        }
     }
+}
+
+/// What one append transaction came to.
+enum AppendAttempt: Sendable {
+    case done([Result<AppendOutcome, LedgerError>])
+    /// The connection broke while COMMIT was in flight (`error` says how).
+    case inDoubt(AppendPlan.Accepted, LedgerError)
 }
 
 /// One group-commit transaction: reads what the checks need under the append
@@ -43,17 +60,80 @@ extension EventStore {
 /// positions back to the requests.
 enum AppendPlan {
     /// Where an accepted or repeated event's position comes from.
-    private enum Slot {
+    fileprivate enum Slot: Sendable {
         case fresh(Int)          // index into the insert list
         case stored(Int)         // position already in the ledger
     }
 
-    private struct Accepted {
+    fileprivate struct Request: Sendable {
         var slots: [Slot]
         var isDuplicate: [Bool]
     }
 
-    static func execute(_ connection: isolated PostgresConnection, _ requests: [[ProposedEvent]]) throws(LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+    /// The checked transaction: the events to insert (in insert order) and
+    /// each request's verdict, its events mapped to inserts or stored positions.
+    struct Accepted: Sendable {
+        fileprivate var inserts: [ProposedEvent]
+        fileprivate var outcomes: [Result<Request, LedgerError>]
+
+        var insertIds: [UUID] { inserts.map(\.eventId) }
+
+        /// Each request's answer once the inserts are at `firstPosition...`.
+        func results(firstPosition: Int, recordedAt: String?) -> [Result<AppendOutcome, LedgerError>] {
+            outcomes.map { outcome in
+                outcome.map { accepted in
+                    let positions = accepted.slots.map { slot -> Int in
+                        switch slot {
+                        case .fresh(let index): return firstPosition + index
+                        case .stored(let position): return position
+                        }
+                    }
+                    let appendedAny = accepted.isDuplicate.contains(false)
+                    return AppendOutcome(positions: positions, isDuplicate: accepted.isDuplicate, recordedAt: appendedAny ? recordedAt : nil)
+                }
+            }
+        }
+
+        /// Each request's answer once an in-doubt COMMIT was resolved.
+        /// Committed: as if the COMMIT had answered. Not committed: a request
+        /// whose new events are all stored anyway (another writer appended
+        /// the same ids meanwhile) is acknowledged with their positions as
+        /// repeats; any other accepted request gets `databaseUnavailable`
+        /// with `commit = "no"` (nothing of it was appended; retry it).
+        /// Unknown: `commitError` with `commit = "unknown"`.
+        func results(after verdict: CommitResolver.Verdict, commitError: LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+            switch verdict {
+            case .committed(let firstPosition, let recordedAt):
+                return results(firstPosition: firstPosition, recordedAt: recordedAt)
+            case .unknown(let reason):
+                var error = commitError
+                error.details["commit"] = "unknown"
+                error.message = "the connection to PostgreSQL was lost during COMMIT and the outcome could not be resolved (\(reason)); re-send the same events with the same eventIds: repeats are not appended twice"
+                return outcomes.map { $0.flatMap { _ in .failure(error) } }
+            case .notCommitted(let stored):
+                return outcomes.map { outcome in
+                    outcome.flatMap { accepted -> Result<AppendOutcome, LedgerError> in
+                        var positions: [Int] = []
+                        for slot in accepted.slots {
+                            switch slot {
+                            case .stored(let position): positions.append(position)
+                            case .fresh(let index):
+                                guard let position = stored[inserts[index].eventId] else {
+                                    var error = LedgerError(.databaseUnavailable, "the connection to PostgreSQL was lost during COMMIT; the transaction did not commit (checked after reconnecting): nothing of this request was appended; re-send it", details: commitError.details)
+                                    error.details["commit"] = "no"
+                                    return .failure(error)
+                                }
+                                positions.append(position)
+                            }
+                        }
+                        return .success(AppendOutcome(positions: positions, isDuplicate: positions.map { _ in true }, recordedAt: nil))
+                    }
+                }
+            }
+        }
+    }
+
+    static func execute(_ connection: isolated PostgresConnection, _ requests: [[ProposedEvent]]) throws(LedgerError) -> AppendAttempt {
         let all = requests.flatMap { $0 }
         let streams = Array(Set(all.map(\.stream)))
         // One round trip: take the lock, then read what the checks need under it.
@@ -67,12 +147,12 @@ enum AppendPlan {
 
         var inserts: [ProposedEvent] = []
         var firstSlotOfId: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
-        var outcomes: [Result<Accepted, LedgerError>] = []
+        var outcomes: [Result<Request, LedgerError>] = []
         for request in requests {
             var local = state
             var localInserts: [ProposedEvent] = []
             var localIds: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
-            var accepted = Accepted(slots: [], isDuplicate: [])
+            var accepted = Request(slots: [], isDuplicate: [])
             var failure: LedgerError?
             for (index, event) in request.enumerated() {
                 do throws(LedgerError) {
@@ -126,35 +206,25 @@ enum AppendPlan {
             outcomes.append(.success(accepted))
         }
 
-        var firstPosition = 0
-        var recordedAt: String?
-        if !inserts.isEmpty {
-            // The insert travels with its COMMIT: one round trip.
-            let inserted = try connection.executeThenCommit(AppendSQL.append, [
+        let plan = Accepted(inserts: inserts, outcomes: outcomes)
+        guard !inserts.isEmpty else { return .done(plan.results(firstPosition: 0, recordedAt: nil)) }
+        // The insert travels with its COMMIT: one round trip.
+        let inserted: QueryResult
+        do {
+            inserted = try connection.executeThenCommit(AppendSQL.append, [
                 .textArray(inserts.map(\.stream)),
                 .uuidArray(inserts.map(\.eventId)),
                 .textArray(inserts.map(\.type)),
                 .jsonbArray(inserts.map(\.data)),
                 .jsonbArray(inserts.map(\.metadata)),
             ])
-            guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == inserts.count else {
-                throw LedgerError(.internal, "append_events returned an unexpected result for \(inserts.count) events")
-            }
-            firstPosition = first
-            recordedAt = inserted.string(0, 2)
+        } catch where error.details["commit"] == "unknown" {
+            return .inDoubt(plan, error)
         }
-        return outcomes.map { outcome in
-            outcome.map { accepted in
-                let positions = accepted.slots.map { slot -> Int in
-                    switch slot {
-                    case .fresh(let index): return firstPosition + index
-                    case .stored(let position): return position
-                    }
-                }
-                let appendedAny = accepted.isDuplicate.contains(false)
-                return AppendOutcome(positions: positions, isDuplicate: accepted.isDuplicate, recordedAt: appendedAny ? recordedAt : nil)
-            }
+        guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == inserts.count else {
+            throw LedgerError(.internal, "append_events returned an unexpected result for \(inserts.count) events")
         }
+        return .done(plan.results(firstPosition: first, recordedAt: inserted.string(0, 2)))
     }
 
     /// Each stream's version and state from its last stored event.

@@ -4,9 +4,14 @@
 public struct EventStore: Sendable {
     /// The connection every call of this store uses.
     public let connection: PostgresConnection
+    /// How an append whose COMMIT was in flight when the connection broke is
+    /// resolved (on a new connection). Without one, such an append throws
+    /// `.databaseUnavailable` with `details["commit"] = "unknown"`.
+    public let resolver: CommitResolver?
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, resolver: CommitResolver? = nil) {
         self.connection = connection
+        self.resolver = resolver
     }
 }
 

@@ -11,6 +11,12 @@ struct Append: AsyncParsableCommand {
             rejected line, the batch holding it is not appended, nothing after it is read, and the error names \
             the line, the reason and how many lines before it were committed. Prints a JSON summary: \
             appended, duplicates, firstPosition, lastPosition.
+
+            If the connection to PostgreSQL is lost, the command exits 69 and says whether the last batch \
+            committed: a batch whose COMMIT was in flight is checked on a new connection (for up to \
+            \(ResolveLimits.timeout)); only if the database stays unreachable is its outcome reported unknown. \
+            Re-running the same input then finishes the job without duplicates for lines that carry an \
+            eventId (repeats are acknowledged, not appended again).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -50,7 +56,10 @@ struct Append: AsyncParsableCommand {
     private func appendAll(_ summary: inout AppendSummary) async throws(LedgerError) {
         let descriptor = try openInput()
         defer { if descriptor != 0 { close(descriptor) } }
-        let store = EventStore(connection: try await database.connect())
+        // A batch whose COMMIT is lost with the connection is resolved on a
+        // new connection before anything is reported (CommitResolver).
+        let (connection, conninfo) = try await database.connectReturningConninfo()
+        let store = EventStore(connection: connection, resolver: CommitResolver(conninfo: conninfo))
         defer { Task { await store.connection.close() } }
         var reader = NDJSONLineReader(fileDescriptor: descriptor)
         let parser = EnvelopeParser(allowRaw: raw)
@@ -127,7 +136,9 @@ struct AppendSummary {
         func number(_ value: Int?) -> String { value.map(String.init) ?? "null" }
         var text = "{\"appended\":\(appended),\"duplicates\":\(duplicates),\"firstPosition\":\(number(firstPosition)),\"lastPosition\":\(number(lastPosition))"
         if let error {
-            text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONValue.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONValue.quoted(error.message))}"
+            text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONValue.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONValue.quoted(error.message))"
+            if let commit = error.details["commit"] { text += ",\"commit\":\(JSONValue.quoted(commit))" }
+            text += "}"
         }
         return text + "}"
     }

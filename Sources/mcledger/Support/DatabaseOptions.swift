@@ -13,11 +13,17 @@ struct DatabaseOptions: ParsableArguments {
     /// Connects; on the embedded default, also brings the schema up to date so
     /// that a first `mcledger append` or `demo` just works.
     func connect() async throws(LedgerError) -> PostgresConnection {
+        try await connectReturningConninfo().connection
+    }
+
+    /// `connect()`, also returning the conninfo it used (to reconnect with).
+    func connectReturningConninfo() async throws(LedgerError) -> (connection: PostgresConnection, conninfo: String) {
         let location = self.location
-        let connection = try await location.connect()
+        let conninfo = try await location.conninfo()
+        let connection = try await PostgresConnection.connect(conninfo)
         if case .embedded = location {
             try await Migrator().migrate(connection)
         }
-        return connection
+        return (connection, conninfo)
     }
 }

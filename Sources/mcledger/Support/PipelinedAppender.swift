@@ -38,6 +38,16 @@ struct PipelinedAppender {
             if let index = error.details["index"].flatMap(Int.init), index < flight.lines.count {
                 located.line = flight.lines[index]
             }
+            if error.code == .databaseUnavailable, let first = flight.lines.first, let last = flight.lines.last {
+                // Say what became of the batch: resolved, or honestly unknown.
+                let batch = "the batch of lines \(first)-\(last)"
+                if error.details["commit"] == "unknown" {
+                    located.message += "; whether \(batch) committed is UNKNOWN: re-run the same input (lines with an eventId are not appended twice)"
+                } else {
+                    located.details["commit"] = "no"
+                    located.message += "; \(batch) was NOT committed"
+                }
+            }
             throw located
         } catch {
             throw LedgerError(.internal, "append failed: \(error)")
