@@ -15,13 +15,15 @@ import Glibc
 struct HostileHTTPTests {
     static let event = Fixtures.instance("exec-01")
 
-    /// A server whose timeouts are short enough to test: idle 1 s, body 2 s.
-    static func withServer(_ body: @Sendable (Int, TestDatabase) async throws -> Void) async throws {
+    /// A server whose timeouts are short enough to test (idle 30 s and body 2 s
+    /// unless given: a loaded machine can starve a connection for seconds, and
+    /// only the tests of a timeout make it short).
+    static func withServer(idleTimeout: Duration = .seconds(30), bodyReadTimeout: Duration = .seconds(2), _ body: @Sendable (Int, TestDatabase) async throws -> Void) async throws {
         let database = try await TestCluster.shared.freshDatabase()
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, conninfo: database.conninfo,
                                                 tokens: ServerHarness.tokens(), poolSize: 4, runProjector: false)
-        configuration.idleTimeout = .seconds(1)
-        configuration.bodyReadTimeout = .seconds(2)
+        configuration.idleTimeout = idleTimeout
+        configuration.bodyReadTimeout = bodyReadTimeout
         try await ServerHarness.serve(configuration, logLevel: .critical) { _, port in
             try await body(port, database)
         }
@@ -32,12 +34,17 @@ struct HostileHTTPTests {
             .joined(separator: "\r\n").utf8)
     }
 
-    /// `GET /healthz` on a connection of its own must answer 200 within a second.
+    /// Waits here allow for a loaded machine (other suites run in parallel and
+    /// some block threads of the cooperative pool the server also uses); a
+    /// healthy answer ends every wait at once.
+    static let patience: Duration = .seconds(20)
+
+    /// `GET /healthz` on a connection of its own must answer 200.
     static func expectServing(_ port: Int) async throws {
         let connection = try RawConnection(port: port)
         defer { connection.close() }
         try await connection.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
-        let response = await connection.receive(until: .seconds(1))
+        let response = await connection.receive(until: patience)
         #expect(response.status == 200, "healthz: \(response.text.prefix(200))")
     }
 
@@ -45,28 +52,34 @@ struct HostileHTTPTests {
 
     @Test("a body trickling in a byte per 100 ms blocks nobody and is cut off with 408; nothing appended")
     func slowBodyIsCutOff() async throws {
+        // The idle timeout (30 s) is far longer than the gaps between bytes,
+        // even on a loaded machine: only the body deadline may end this request.
         try await Self.withServer { port, database in
-            let body = Array(Self.event.utf8)
+            // 400 bytes at 10 per second: the trickle would last 40 s.
+            let body = Array(Self.event.utf8) + Array(repeating: UInt8(ascii: " "), count: 400 - Self.event.utf8.count)
             let slow = try RawConnection(port: port)
             defer { slow.close() }
             try await slow.send(Self.head(headers: ["Content-Type: application/json", "Content-Length: \(body.count)"]))
             let clock = ContinuousClock()
             let started = clock.now
             let trickle = Task.detached {
-                for byte in body {
+                for byte in body where !Task.isCancelled {
                     guard (try? await slow.send([byte])) != nil else { return }
-                    try? await Task.sleep(for: .milliseconds(100))
+                    do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
                 }
             }
             for _ in 0..<5 {
                 try await Self.expectServing(port)
                 try await Task.sleep(for: .milliseconds(200))
             }
-            let response = await slow.receive(until: .seconds(5))
+            let response = await slow.receive(until: Self.patience)
+            // Stop writing before the descriptor is closed (and its number reused
+            // by another test's connection).
             trickle.cancel()
+            await trickle.value
             #expect(response.status == 408, "\(response.text.prefix(300))")
             #expect(response.text.contains("requestTimeout"))
-            #expect(clock.now - started < .seconds(5))
+            #expect(clock.now - started < .seconds(25), "the 2 s body deadline was not enforced")
             #expect(try await Self.count(database) == 0)
             try await Self.expectServing(port)
         }
@@ -74,11 +87,11 @@ struct HostileHTTPTests {
 
     @Test("a body that stalls is closed by the idle timeout; nothing appended")
     func stalledBodyIsClosed() async throws {
-        try await Self.withServer { port, database in
+        try await Self.withServer(idleTimeout: .seconds(1), bodyReadTimeout: .seconds(60)) { port, database in
             let stalled = try RawConnection(port: port)
             defer { stalled.close() }
             try await stalled.send(Self.head(headers: ["Content-Type: application/json", "Content-Length: 500"]) + Array(Self.event.utf8.prefix(20)))
-            let response = await stalled.receive(until: .seconds(4))
+            let response = await stalled.receive(until: Self.patience)
             #expect(response.closed, "the stalled connection was not closed: \(response.text.prefix(200))")
             #expect(try await Self.count(database) == 0)
             try await Self.expectServing(port)
@@ -98,7 +111,7 @@ struct HostileHTTPTests {
             let whole = try RawConnection(port: port)
             defer { whole.close() }
             try await whole.send(Self.head(headers: ["Content-Type: application/json", "Content-Length: \(Self.event.utf8.count)", "Connection: close"]) + Array(Self.event.utf8))
-            let created = await whole.receive(until: .seconds(5))
+            let created = await whole.receive(until: Self.patience)
             #expect(created.status == 201, "\(created.text.prefix(300))")
             try await Task.sleep(for: .milliseconds(200))
             #expect(try await Self.count(database) == 1)
@@ -113,7 +126,7 @@ struct HostileHTTPTests {
             let connection = try RawConnection(port: port)
             defer { connection.close() }
             try await connection.send(Self.head(headers: ["Content-Type: \(contentType)", "Content-Length: \(Self.event.utf8.count)", "Connection: close"]) + Array(Self.event.utf8))
-            let response = await connection.receive(until: .seconds(5))
+            let response = await connection.receive(until: Self.patience)
             #expect([400, 415].contains(response.status) || (response.status == nil && response.closed), "\(contentType): \(response.text.prefix(300))")
             #expect(try await Self.count(database) == 0)
             try await Self.expectServing(port)
@@ -128,7 +141,7 @@ struct HostileHTTPTests {
                 for contentType in ["application/json", "application/x-ndjson"] {
                     let connection = try RawConnection(port: port)
                     try await connection.send(Self.head(headers: ["Content-Type: \(contentType)", "Content-Length: \(body.count)", "Connection: close"]) + body)
-                    let response = await connection.receive(until: .seconds(5))
+                    let response = await connection.receive(until: Self.patience)
                     connection.close()
                     #expect(response.status == 400, "body \(index) as \(contentType): \(response.text.prefix(300))")
                     #expect(response.text.contains("invalidInput"), "body \(index) as \(contentType): \(response.text.prefix(300))")
@@ -145,7 +158,7 @@ struct HostileHTTPTests {
                            (0..<2_000).map { "X-H\($0): v" }.joined(separator: "\r\n")] {
                 let connection = try RawConnection(port: port)
                 try? await connection.send(Self.head(headers: [header, "Content-Type: application/json", "Content-Length: \(Self.event.utf8.count)"]) + Array(Self.event.utf8))
-                let response = await connection.receive(until: .seconds(5))
+                let response = await connection.receive(until: Self.patience)
                 connection.close()
                 #expect(response.status.map { (400...499).contains($0) } ?? response.closed, "\(response.text.prefix(300))")
             }
@@ -156,7 +169,7 @@ struct HostileHTTPTests {
 
     @Test("a chunked body over 16 MiB gets 413 and is not buffered; nothing appended")
     func chunkedBodyOverTheLimit() async throws {
-        try await Self.withServer { port, database in
+        try await Self.withServer(bodyReadTimeout: .seconds(60)) { port, database in
             let connection = try RawConnection(port: port)
             defer { connection.close() }
             try await connection.send(Self.head(headers: ["Content-Type: application/x-ndjson", "Transfer-Encoding: chunked"]))
@@ -166,9 +179,12 @@ struct HostileHTTPTests {
             let framed = Array(String(chunk.count, radix: 16).utf8) + [13, 10] + chunk + [13, 10]
             var sent = 0
             // Up to 20 MiB: the server may answer and close before all is sent.
-            while sent < 20 << 20, (try? await connection.send(framed)) != nil { sent += chunk.count }
+            // Stop as soon as the server answers: it closes after its 413, and
+            // writing on would make its kernel reset the connection, discarding
+            // the answer before it is read.
+            while sent < 20 << 20, !connection.hasData(), (try? await connection.send(framed)) != nil { sent += chunk.count }
             try? await connection.send(Array("0\r\n\r\n".utf8))
-            let response = await connection.receive(until: .seconds(10))
+            let response = await connection.receive(until: Self.patience)
             #expect(response.status == 413, "\(sent) bytes sent: \(response.text.prefix(300))")
             #expect(try await Self.count(database) == 0)
             try await Self.expectServing(port)
@@ -183,9 +199,12 @@ struct HostileHTTPTests {
             for connection in connections {
                 try await connection.send(Array("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
             }
-            var statuses: [Int?] = []
-            for connection in connections { statuses.append(await connection.receive(until: .seconds(10)).status) }
-            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses.filter { $0 != 200 }.count) not served")
+            var failures: [String] = []
+            for (index, connection) in connections.enumerated() {
+                let response = await connection.receive(until: Self.patience)
+                if response.status != 200 { failures.append("\(index): \(response.closed ? "closed" : "open") \(response.text.prefix(120))") }
+            }
+            #expect(failures.isEmpty, "\(failures.count) not served: \(failures.prefix(5))")
         }
     }
 }
@@ -262,6 +281,12 @@ final class RawConnection: @unchecked Sendable {
         let text = String(decoding: received, as: UTF8.self)
         let status = text.hasPrefix("HTTP/1.1 ") ? Int(text.dropFirst(9).prefix(3)) : nil
         return (status, text, closed)
+    }
+
+    /// True when something (an answer, or the peer's close) is waiting to be read.
+    func hasData() -> Bool {
+        var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&poller, 1, 0) > 0
     }
 
     /// True once a response head and its `Content-Length` bytes of body arrived.
