@@ -9,7 +9,7 @@ import Testing
 struct NumberStorageTests {
     @Test("numbers at the parser's limit are stored in at most maxNumberLength characters")
     func boundaryNumbersAreStoredWithinTheLimit() async throws {
-        let literals = ["1e63", "-1e62", "1e-62", "0e-62", "0.5e-61", "100e61", "0.0001e64", "-9.99e61", "1E+0"]
+        let literals = ["1e63", "-1e62", "1e-62", "0e-62", "0.5e-61", "100e61", "0.0001e64", "-9.99e61", "1E+0", "0e9999999", "-0e999999"]
         let database = try await TestCluster.shared.freshDatabase()
         let store = try await database.store()
         let line = #"{"type":"InstanceRegistered","data":{"instance":"exec-01","role":"execution","n":["#

@@ -217,6 +217,12 @@ struct JSONParser {
                 exponent = min(exponent * 10 + Int(bytes[i] &- UInt8(ascii: "0")), Self.exponentSaturation)
                 i += 1
             }
+            // PostgreSQL refuses an exponent beyond about ±1e9 even for zero
+            // ("value overflows numeric format"); a zero's written-out length
+            // does not grow with it, so bound the exponent itself.
+            guard exponent < Self.exponentSaturation else {
+                throw fail("number exponent out of range (at most \(Self.exponentSaturation - 1) in magnitude)", at: start)
+            }
             if negative { exponent = -exponent }
         }
         let length = i - start
@@ -232,7 +238,7 @@ struct JSONParser {
         guard stored <= JSONLimits.maxNumberLength else {
             throw fail(
                 "number \(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))"
-                    + " has \(stored >= Self.exponentSaturation ? "millions of" : String(stored)) characters"
+                    + " has \(stored) characters"
                     + " written out in full (as PostgreSQL stores it), more than \(JSONLimits.maxNumberLength)",
                 at: start)
         }
@@ -240,7 +246,9 @@ struct JSONParser {
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
     }
 
-    /// Exponents are read up to this magnitude; larger ones are clamped to it.
+    /// Exponents are read up to this magnitude (larger ones are clamped to it,
+    /// then refused): well below PostgreSQL's own bound (about 1e9), far above
+    /// any exponent a number within the length limit can have unless it is zero.
     private static let exponentSaturation = 10_000_000
 
     /// The length of the number as PostgreSQL's `numeric` prints it inside a
