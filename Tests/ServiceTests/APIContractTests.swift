@@ -29,6 +29,8 @@ struct APIContractTests {
                 "poolWaitSeconds": Int(ServiceLimits.poolWait.components.seconds),
                 "readyMaxLagEvents": ServiceLimits.readyMaxLagEvents,
                 "retryAfterSeconds": ServiceLimits.retryAfterSeconds,
+                "idleTimeoutSeconds": Int(ServiceLimits.idleTimeout.components.seconds),
+                "bodyReadTimeoutSeconds": Int(ServiceLimits.bodyReadTimeout.components.seconds),
                 "maxJSONDepth": JSONLimits.maxDepth,
                 "maxJSONNumberLength": JSONLimits.maxNumberLength,
                 "maxInstanceNameLength": DomainLimits.maxInstanceNameLength,

@@ -5,8 +5,11 @@ public enum JSONLimits: Sendable {
     /// level deeper is refused with `.invalidInput`. A top-level array is depth 1.
     public static let maxDepth = 64
 
-    /// The longest number literal accepted, in characters; a longer literal is
-    /// refused with `.invalidInput` (PostgreSQL `numeric` would accept it, but no
-    /// field of the ledger needs it and it costs memory downstream).
+    /// The longest number accepted, in characters, both as written and written
+    /// out in full without an exponent, the way PostgreSQL's `jsonb` stores and
+    /// prints it (`1e62` is 63 characters there, `1e131071` 131,072, `1e999999`
+    /// overflows `numeric`). A longer one is refused with `.invalidInput`: no
+    /// field of the ledger needs it, and an exponent would otherwise turn a
+    /// 1 MiB line into gigabytes of stored text.
     public static let maxNumberLength = 64
 }

@@ -3,7 +3,8 @@
 /// It guarantees that any document it accepts is valid UTF-8, nested at most
 /// ``JSONLimits/maxDepth`` deep, free of duplicate object keys, of NUL
 /// characters and of lone surrogates, and that its number literals are valid and
-/// at most ``JSONLimits/maxNumberLength`` long. Anything else is refused with an
+/// at most ``JSONLimits/maxNumberLength`` long, both as written and written out
+/// in full the way PostgreSQL stores them (so `1e999999` is refused). Anything else is refused with an
 /// `.invalidInput` error naming what was wrong and the byte offset where it was.
 struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -189,20 +190,40 @@ struct JSONParser {
         } else {
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
+        let integerEnd = i
+        var fractionStart = i
         if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
             i += 1
+            fractionStart = i
             guard i < bytes.count, isDigit(bytes[i]) else {
                 throw fail("invalid number: expected a digit after '.'", at: i)
             }
             while i < bytes.count, isDigit(bytes[i]) { i += 1 }
         }
+        let mantissaEnd = i
+        var exponent = 0
         if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
             i += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            var negative = false
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") {
+                negative = bytes[i] == UInt8(ascii: "-")
+                i += 1
+            }
             guard i < bytes.count, isDigit(bytes[i]) else {
                 throw fail("invalid number: expected a digit in the exponent", at: i)
             }
-            while i < bytes.count, isDigit(bytes[i]) { i += 1 }
+            while i < bytes.count, isDigit(bytes[i]) {
+                // Saturates: any exponent this large is refused below anyway.
+                exponent = min(exponent * 10 + Int(bytes[i] &- UInt8(ascii: "0")), Self.exponentSaturation)
+                i += 1
+            }
+            // PostgreSQL refuses an exponent beyond about ±1e9 even for zero
+            // ("value overflows numeric format"); a zero's written-out length
+            // does not grow with it, so bound the exponent itself.
+            guard exponent < Self.exponentSaturation else {
+                throw fail("number exponent out of range (at most \(Self.exponentSaturation - 1) in magnitude)", at: start)
+            }
+            if negative { exponent = -exponent }
         }
         let length = i - start
         guard length <= JSONLimits.maxNumberLength else {
@@ -210,8 +231,44 @@ struct JSONParser {
                 "number literal of \(length) characters is longer than \(JSONLimits.maxNumberLength)",
                 at: start)
         }
+        let stored = storedNumberLength(
+            negative: bytes[start] == UInt8(ascii: "-"),
+            integer: (start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0))..<integerEnd,
+            fraction: fractionStart..<mantissaEnd, exponent: exponent)
+        guard stored <= JSONLimits.maxNumberLength else {
+            throw fail(
+                "number \(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))"
+                    + " has \(stored) characters"
+                    + " written out in full (as PostgreSQL stores it), more than \(JSONLimits.maxNumberLength)",
+                at: start)
+        }
         index = i
         return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+    }
+
+    /// Exponents are read up to this magnitude (larger ones are clamped to it,
+    /// then refused): well below PostgreSQL's own bound (about 1e9), far above
+    /// any exponent a number within the length limit can have unless it is zero.
+    private static let exponentSaturation = 10_000_000
+
+    /// The length of the number as PostgreSQL's `numeric` prints it inside a
+    /// `jsonb` value: written out in full, without an exponent, keeping the
+    /// scale (`1e3` is `1000`, `1.50e-3` is `0.00150`, `0e-3` is `0.000`).
+    /// A short literal can stand for a huge text (`1e131071` is 131,072
+    /// digits), which is what this bounds.
+    private func storedNumberLength(negative: Bool, integer: Range<Int>, fraction: Range<Int>, exponent: Int) -> Int {
+        var leadingZeros = 0
+        var significant = false
+        for index in integer where !significant {
+            if bytes[index] == UInt8(ascii: "0") { leadingZeros += 1 } else { significant = true }
+        }
+        for index in fraction where !significant {
+            if bytes[index] == UInt8(ascii: "0") { leadingZeros += 1 } else { significant = true }
+        }
+        let pointAfter = integer.count + exponent
+        let integerDigits = significant ? max(1, pointAfter - leadingZeros) : 1
+        let scale = max(0, fraction.count - exponent)
+        return (negative ? 1 : 0) + integerDigits + (scale > 0 ? 1 + scale : 0)
     }
 
     @inline(__always)
@@ -384,6 +441,10 @@ struct JSONParser {
     /// reported as invalid UTF-8 when it does not start a valid sequence.
     private func unexpected(_ context: String) -> LedgerError {
         let byte = bytes[index]
+        if byte == 0xEF, bytes.count - index >= 3, bytes[index + 1] == 0xBB, bytes[index + 2] == 0xBF {
+            // Editors on some systems write one at the start of a file.
+            return fail("unexpected byte order mark (U+FEFF): \(context); save the input as UTF-8 without a BOM", at: index)
+        }
         if byte >= 0x80, UTF8Validation.sequenceEnd(in: bytes, at: index) == nil {
             return fail("invalid UTF-8", at: index)
         }

@@ -14,7 +14,7 @@ public enum JSONValue: Sendable, Equatable {
     /// The literals `true` and `false`.
     case bool(Bool)
     /// A number, as the literal written in the input (valid per RFC 8259, at most
-    /// ``JSONLimits/maxNumberLength`` characters), e.g. `1.50`, `1e400`, `-0`.
+    /// ``JSONLimits/maxNumberLength`` characters), e.g. `1.50`, `1e40`, `-0`.
     case number(String)
     /// A string, escapes resolved; never contains NUL or lone surrogates when parsed.
     case string(String)

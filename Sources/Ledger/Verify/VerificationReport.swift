@@ -2,7 +2,8 @@
 public struct VerificationReport: Sendable, Equatable {
     /// One thing that does not hold.
     public struct Problem: Sendable, Equatable {
-        /// Stable kind: `gap`, `hash`, `time`, `version`, `digest`, `guarantee`.
+        /// Stable kind: `gap`, `hash`, `time`, `version`, `digest`, `truncation`,
+        /// `projection`, `guarantee`.
         public var kind: String
         /// The first position concerned, when there is one.
         public var position: Int?

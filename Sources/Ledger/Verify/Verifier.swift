@@ -26,6 +26,10 @@ public struct Verifier: Sendable {
             report.add("digest", 0, "digest 0:\(Hex.encode(digest.hash)) is not the genesis hash")
         }
         var hasher = ChainHasher()
+        // The chain recomputed from genesis without ever trusting a stored
+        // hash: an earlier digest must equal it at the digest's position, so
+        // any alteration at or before that position fails the digest check.
+        var recomputed = ChainHasher.genesis
         try await store.read(HistoryFilter()) { page in
             for event in page {
                 if event.position != expected {
@@ -34,6 +38,9 @@ public struct Verifier: Sendable {
                         : "position \(event.position) appears out of order after \(expected - 1)")
                 }
                 let computed = hasher.hash(previous: previous, event)
+                if let digest, event.position <= digest.position {
+                    recomputed = hasher.hash(previous: recomputed, event)
+                }
                 if computed != event.hash {
                     report.add("hash", event.position, "hash mismatch at position \(event.position): the event or one before it was altered, removed or reordered (stored \(Hex.encode(event.hash)), recomputed \(Hex.encode(computed)))")
                 }
@@ -44,6 +51,8 @@ public struct Verifier: Sendable {
                     digestSeen = true
                     if digest.hash != event.hash {
                         report.add("digest", event.position, "the ledger does not extend digest \(digest): position \(event.position) now has hash \(Hex.encode(event.hash))")
+                    } else if digest.hash != recomputed {
+                        report.add("digest", event.position, "the ledger does not extend digest \(digest): recomputed from position 1, the chain reaches \(Hex.encode(recomputed)) at position \(event.position) (an event at or before it was altered, removed or reordered)")
                     }
                 }
                 lastTime = event.recordedAt
@@ -60,16 +69,73 @@ public struct Verifier: Sendable {
             report.add("digest", report.head.map { $0.position + 1 } ?? 1, "the ledger ends at position \(report.head?.position ?? 0), before the digest's position \(digest.position): history was truncated")
         }
         try await checkVersions(&report)
+        try await checkProjections(&report)
         try await checkGuarantees(&report)
         return report
     }
 
+    /// Cross-checks the projections' own records of the ledger against it.
+    ///
+    /// A hash chain alone cannot tell a ledger whose tail was deleted (or whose
+    /// table was truncated) from a shorter one: only a digest kept outside the
+    /// database can (`--against`). But the projector wrote down what it saw:
+    /// its checkpoints and the counts snapshots name positions, and each
+    /// topology row holds the position, stream, version, type and data of the
+    /// last event it applied to that stream. A checkpoint or snapshot beyond the
+    /// head means events were removed; a topology row that disagrees with the
+    /// event at its position means that event was removed, moved or rewritten
+    /// (even when the chain was recomputed after the edit). Each query compares
+    /// against the head read in the same statement, so a concurrent append
+    /// cannot make a sound ledger look truncated. Whoever also rewrites the
+    /// projections is caught only by a digest.
+    private func checkProjections(_ report: inout VerificationReport) async throws(LedgerError) {
+        let beyond = try await store.connection.execute("""
+            WITH head AS (SELECT coalesce(max(position), 0) AS position FROM mcledger.events)
+            SELECT format('checkpoint of projection %L', c.name), c.position, head.position
+              FROM mcledger.projection_checkpoints c, head WHERE c.position > head.position
+            UNION ALL
+            SELECT 'counts snapshot', s.position, head.position
+              FROM (SELECT DISTINCT position FROM mcledger.status_count_snapshots) s, head
+             WHERE s.position > head.position
+            ORDER BY 2 DESC LIMIT \(VerificationReport.maxProblems)
+            """)
+        for row in 0..<beyond.count {
+            let what = beyond.string(row, 0) ?? "?"
+            let position = beyond.int(row, 1) ?? 0
+            let head = beyond.int(row, 2) ?? 0
+            report.add("truncation", head + 1, "the \(what) is at position \(position), but the ledger ends at position \(head): events \(head + 1)...\(position) were removed (tail deleted or table truncated)")
+        }
+        let topology = try await store.connection.execute("""
+            SELECT t.stream, t.position, t.version, e.position IS NULL, e.stream, e.version
+              FROM mcledger.topology t LEFT JOIN mcledger.events e ON e.position = t.position
+             WHERE e.position IS NULL OR e.stream <> t.stream OR e.version <> t.version
+                OR e.type <> t.last_type OR e.data <> t.last_data
+             ORDER BY t.position LIMIT \(VerificationReport.maxProblems)
+            """)
+        for row in 0..<topology.count {
+            let stream = topology.string(row, 0) ?? "?"
+            let position = topology.int(row, 1) ?? 0
+            let what: String
+            if topology.bool(row, 3) == true {
+                what = "there is no event at that position (removed)"
+            } else if topology.string(row, 4) != stream || topology.int(row, 5) != topology.int(row, 2) {
+                what = "the event there is version \(topology.int(row, 5) ?? 0) of '\(topology.string(row, 4) ?? "?")' (moved or replaced)"
+            } else {
+                what = "the event there has another type or data (rewritten)"
+            }
+            report.add("projection", position, "the readiness projection applied version \(topology.int(row, 2) ?? 0) of stream '\(stream)' at position \(position), but \(what)")
+        }
+    }
+
     private func checkVersions(_ report: inout VerificationReport) async throws(LedgerError) {
+        // Versions in position order must be 1, 2, 3, ...: the first position
+        // where one is not is where the stream was altered.
         let bad = try await store.connection.execute("""
-            SELECT stream, min(position), count(*), min(version), max(version)
-            FROM mcledger.events GROUP BY stream
-            HAVING min(version) <> 1 OR max(version) <> count(*)
-            ORDER BY min(position) LIMIT \(VerificationReport.maxProblems)
+            SELECT stream, min(position) FILTER (WHERE version <> n), count(*), min(version), max(version)
+            FROM (SELECT stream, position, version, row_number() OVER (PARTITION BY stream ORDER BY position) AS n
+                  FROM mcledger.events) s
+            GROUP BY stream HAVING bool_or(version <> n)
+            ORDER BY 2 LIMIT \(VerificationReport.maxProblems)
             """)
         for row in 0..<bad.count {
             let stream = bad.string(row, 0) ?? "?"

@@ -21,6 +21,12 @@ public struct ServerConfiguration: Sendable {
     public var runProjector: Bool
     /// See `ServiceLimits.commitGatherWindow`.
     public var commitGatherWindow: Duration = ServiceLimits.commitGatherWindow
+    /// How long a connection may send nothing before it is closed (a client
+    /// that stalls mid-request, or an idle keep-alive connection).
+    public var idleTimeout: Duration = ServiceLimits.idleTimeout
+    /// How long a request may take to send its whole body, however steadily
+    /// it trickles in (408 `requestTimeout` beyond).
+    public var bodyReadTimeout: Duration = ServiceLimits.bodyReadTimeout
 
     public init(host: String = "127.0.0.1", port: Int = 8080, conninfo: String, tokens: TokenStore,
                 poolSize: Int = ServiceLimits.defaultPoolSize, runProjector: Bool = true, readConninfo: String? = nil) {

@@ -6,6 +6,15 @@ import Ledger
 public enum ServiceLimits {
     /// Largest request body accepted, in bytes (413 `bodyTooLarge` beyond).
     public static let maxBodyBytes = 16 * 1024 * 1024
+    /// A connection that sends nothing for this long is closed: Hummingbird's
+    /// HTTP/1 idle timeout, which also ends a request whose head or body
+    /// stalls (a truncated body, a client that went away without closing).
+    public static let idleTimeout: Duration = .seconds(60)
+    /// The longest a request may take to send its whole body. The idle timeout
+    /// alone does not end a body that trickles in a byte at a time; this does
+    /// (408 `requestTimeout`), so such a client holds one connection for a
+    /// bounded time and never more than `maxBodyBytes` of memory.
+    public static let bodyReadTimeout: Duration = .seconds(60)
     /// Longest NDJSON line, in bytes (the CLI's limit too).
     public static let maxLineBytes = NDJSONLimits.maxLineBytes
     /// Most events in one append request; a request is one atomic batch
