@@ -13,6 +13,10 @@ extension EventStore {
     /// Any failure appends nothing of the batch; the error's `details["index"]`
     /// is the 0-based index of the offending event. The call returns only
     /// after COMMIT succeeded (durable with the server's `synchronous_commit`).
+    /// If the connection breaks with COMMIT in flight, the store's `resolver`
+    /// finds out on a new connection whether it committed (success with the
+    /// stored positions, or `.databaseUnavailable` with `details["commit"]`
+    /// `"no"`, or `"unknown"` only when the database stayed unreachable).
     public func append(_ events: [ProposedEvent]) async throws(LedgerError) -> AppendOutcome {
         try await append(requests: [events])[0].get()
     }
