@@ -6,13 +6,13 @@ import Testing
 @Suite("Connection")
 struct ConnectionTests {
     // Found while building the commit resolution: `execute` of two different
-    // `.unprepared` statements on one connection ran the first one twice.
-    @Test("unprepared statements run as themselves, one after another")
+    // statements without a name on one connection ran the first one twice.
+    @Test("statements without a name run as themselves, one after another")
     func unpreparedStatements() async throws {
         let connection = try await TestCluster.shared.freshDatabase().connect()
         defer { Task { await connection.close() } }
-        let one = try await connection.execute(PreparedStatement.unprepared("SELECT 'one'"), [])
-        let two = try await connection.execute(PreparedStatement.unprepared("SELECT 'two', 2"), [])
+        let one = try await connection.execute(PreparedStatement("", "SELECT 'one'"), [])
+        let two = try await connection.execute(PreparedStatement("", "SELECT 'two', 2"), [])
         #expect(one.string(0, 0) == "one")
         #expect(two.string(0, 0) == "two" && two.int(0, 1) == 2)
     }

@@ -107,7 +107,7 @@ public actor PostgresConnection {
     /// Runs a named prepared statement, preparing it on first use on this connection.
     @discardableResult
     public func execute(_ statement: PreparedStatement, _ parameters: [SQLParameter]) throws(LedgerError) -> QueryResult {
-        // An unprepared statement has no name to remember it by: sent as text
+        // A statement without a name has nothing to remember it by: sent as text
         // (remembering "" would run the first such statement in place of the next).
         if statement.name.isEmpty { return try execute(statement.sql, parameters) }
         try flushDeferredBegin()

@@ -147,7 +147,7 @@ public enum ResolveLimits {
 /// The statements of the resolution.
 enum ResolveSQL {
     /// Terminates the lost session's backend if it is still there (same pid, same start).
-    /// (Plain text, not `PreparedStatement.unprepared`: that one is for pipelines only.)
+    /// (Plain text: it runs once per resolution.)
     static let terminate =
         "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE pid = $1::int AND backend_start = $2::timestamptz"
     static let lookUp =
