@@ -82,23 +82,10 @@ struct TamperCampaignCLITests {
         return (database, text)
     }
 
-    /// Runs `sql` as the superuser with the immutability triggers disabled, then
-    /// enables them again.
-    static func tamper(_ database: TestDatabase, _ sql: String) async throws {
-        let connection = try await database.connect()
-        try await connection.executeScript("""
-            ALTER TABLE mcledger.events DISABLE TRIGGER USER;
-            \(sql);
-            ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete;
-            ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_truncate;
-            """)
-        await connection.close()
-    }
-
     @Test("verify exits 1 and names the first bad position, with and without --against", arguments: cases)
     func alterationIsDetected(_ alteration: Case) async throws {
         let (database, digest) = try await Self.seeded()
-        try await Self.tamper(database, alteration.sql)
+        try await database.tamper(alteration.sql)
 
         let text = try CLI.run(["verify"], database: database)
         #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
@@ -124,7 +111,7 @@ struct TamperCampaignCLITests {
     @Test("a recomputed chain verifies as a chain; the projections and the digest still catch the edit")
     func rechainedEditIsCaughtByProjectionAndDigest() async throws {
         let (database, digest) = try await Self.seeded()
-        try await Self.tamper(database, Self.cases[1].sql)
+        try await database.tamper(Self.cases[1].sql)
         let json = try CLI.run(["verify", "--json"], database: database)
         let report = try JSONValue.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let kinds = report["problems"]?.arrayValue?.compactMap { $0["kind"]?.stringValue } ?? []
@@ -138,7 +125,7 @@ struct TamperCampaignCLITests {
     @Test("a deleted tail is named as a truncation when the projections had seen it")
     func deletedTailIsNamedFromTheCheckpoints() async throws {
         let (database, _) = try await Self.seeded()
-        try await Self.tamper(database, "DELETE FROM mcledger.events WHERE position > 13")
+        try await database.tamper("DELETE FROM mcledger.events WHERE position > 13")
         let result = try CLI.run(["verify"], database: database)
         #expect(result.status == 1)
         #expect(result.stdout.contains("[truncation]"), "\(result.stdout)")

@@ -30,7 +30,7 @@ public struct StreamingReplica: Sendable {
                         "wal_level": "replica", "max_wal_senders": "4", "hot_standby": "on"]
         let primary = EmbeddedCluster(home: root.appendingPathComponent("primary"), settings: settings, fastInit: true)
         let standby = EmbeddedCluster(home: root.appendingPathComponent("standby"), settings: settings)
-        try startWatchdog(root: root, clusters: [primary, standby])
+        try Watchdog.cleanUp(after: [primary, standby], removing: root)
         _ = try await primary.start()
         let connection = try await PostgresConnection.connect(primary.conninfo())
         try await Migrator().migrate(connection)
@@ -79,24 +79,6 @@ public struct StreamingReplica: Sendable {
         try? standby.stop(immediate: true)
         try? primary.stop(immediate: true)
         try? FileManager.default.removeItem(at: root)
-    }
-
-    private static func startWatchdog(root: URL, clusters: [EmbeddedCluster]) throws {
-        let pgCtl = try EmbeddedCluster.serverCommand("pg_ctl")
-        let stop = geteuid() == 0 ? "runuser -u postgres -- \(pgCtl)" : pgCtl
-        let stops = clusters.map { "\(stop) -D '\($0.home.appendingPathComponent("data").path)' -m immediate stop >/dev/null 2>&1" }
-        let script = """
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
-            \(stops.joined(separator: "\n"))
-            rm -rf '\(root.path)'
-            """
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        watchdog.arguments = ["/bin/sh", "-c", script]
-        watchdog.standardInput = FileHandle.nullDevice
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        try watchdog.run()
     }
 
     /// Runs a program that exits (never one that leaves a server behind:

@@ -31,7 +31,7 @@ public actor TestCluster {
             settings: ["fsync": "off", "full_page_writes": "off", "max_connections": "300", "shared_buffers": "128MB"],
             fastInit: true)
         _ = try await cluster.start()
-        try startWatchdog(cluster)
+        try Watchdog.cleanUp(after: [cluster], removing: cluster.home)
         try await cluster.ensureDatabase(Self.templateName)
         let connection = try await PostgresConnection.connect(cluster.conninfo(database: Self.templateName))
         try await Migrator().migrate(connection)
@@ -46,24 +46,6 @@ public actor TestCluster {
         let name = "t\(databases)_\(UInt16.random(in: 0...UInt16.max))"
         try await cluster.ensureDatabase(name, template: Self.templateName)
         return TestDatabase(name: name, conninfo: cluster.conninfo(database: name), cluster: cluster)
-    }
-
-    private static func startWatchdog(_ cluster: EmbeddedCluster) throws {
-        let pgCtl = try EmbeddedCluster.serverCommand("pg_ctl")
-        let data = cluster.home.appendingPathComponent("data").path
-        let stop = geteuid() == 0 ? "runuser -u postgres -- \(pgCtl)" : pgCtl
-        let script = """
-            while kill -0 \(getpid()) 2>/dev/null; do sleep 1; done
-            \(stop) -D '\(data)' -m immediate stop >/dev/null 2>&1
-            rm -rf '\(cluster.home.path)'
-            """
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        watchdog.arguments = ["/bin/sh", "-c", script]
-        watchdog.standardInput = FileHandle.nullDevice
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        try watchdog.run()
     }
 }
 

@@ -61,18 +61,6 @@ struct TamperTests {
         return (database, store)
     }
 
-    /// Runs `sql` as a superuser with the immutability triggers disabled.
-    static func tamper(_ database: TestDatabase, _ sql: String) async throws {
-        let connection = try await database.connect()
-        try await connection.executeScript("""
-            ALTER TABLE mcledger.events DISABLE TRIGGER USER;
-            \(sql);
-            ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete;
-            ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_truncate;
-            """)
-        await connection.close()
-    }
-
     @Test("a superuser edit with triggers disabled is detected and the first bad position named", arguments: [
         ("UPDATE mcledger.events SET data = jsonb_set(data, '{to}', '\"sent\"') WHERE position = 4", 4),
         ("UPDATE mcledger.events SET recorded_at = recorded_at + interval '1 microsecond' WHERE position = 6", 6),
@@ -82,7 +70,7 @@ struct TamperTests {
     func editsAreDetected(_ sql: String, _ firstBad: Int) async throws {
         let (database, store) = try await Self.seeded()
         #expect(try await Verifier(store: store).verify().ok)
-        try await Self.tamper(database, sql)
+        try await database.tamper(sql)
         let report = try await Verifier(store: store).verify()
         #expect(!report.ok)
         #expect(report.firstBadPosition == firstBad, "\(report.problems)")
@@ -95,7 +83,7 @@ struct TamperTests {
     func truncationIsDetectedAgainstADigest(_ sql: String) async throws {
         let (database, store) = try await Self.seeded()
         let digest = try #require(try await store.head())
-        try await Self.tamper(database, sql)
+        try await database.tamper(sql)
         #expect(try await Verifier(store: store).verify().ok, "without a digest, a clean truncation looks like a shorter ledger")
         let report = try await Verifier(store: store).verify(against: digest)
         #expect(!report.ok)
