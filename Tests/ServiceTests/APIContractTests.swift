@@ -33,6 +33,7 @@ struct APIContractTests {
                 "bodyReadTimeoutSeconds": Int(ServiceLimits.bodyReadTimeout.components.seconds),
                 "maxJSONDepth": JSONLimits.maxDepth,
                 "maxJSONNumberLength": JSONLimits.maxNumberLength,
+                "maxJSONStoredNumberLength": JSONLimits.maxStoredNumberLength,
                 "maxInstanceNameLength": DomainLimits.maxInstanceNameLength,
                 "maxAccountNameLength": DomainLimits.maxAccountNameLength,
                 "maxWorkflowNameLength": DomainLimits.maxWorkflowNameLength,

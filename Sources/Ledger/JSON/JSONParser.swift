@@ -235,11 +235,11 @@ struct JSONParser {
             negative: bytes[start] == UInt8(ascii: "-"),
             integer: (start + (bytes[start] == UInt8(ascii: "-") ? 1 : 0))..<integerEnd,
             fraction: fractionStart..<mantissaEnd, exponent: exponent)
-        guard stored <= JSONLimits.maxNumberLength else {
+        guard stored <= JSONLimits.maxStoredNumberLength else {
             throw fail(
                 "number \(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))"
                     + " has \(stored) characters"
-                    + " written out in full (as PostgreSQL stores it), more than \(JSONLimits.maxNumberLength)",
+                    + " written out in full (as PostgreSQL stores it), more than \(JSONLimits.maxStoredNumberLength)",
                 at: start)
         }
         index = i
