@@ -22,14 +22,14 @@ struct AppendFaultCLITests {
         defer { proxy.stop() }
         proxy.arm(.dropCommitReply)
         let input = Self.lines("one", 3)
-        let run = try CLI.run(["append"], stdin: input, environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
+        let run = try await CLI.run(["append"], stdin: input, environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
         #expect(proxy.fired == 1)
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(summary["appended"]?.integerValue == 3)
         #expect(try await Self.count(database) == 3)
         // Re-running the same input appends nothing.
-        let again = try CLI.run(["append"], database: database, stdin: input)
+        let again = try await CLI.run(["append"], database: database, stdin: input)
         #expect(again.status == 0 && again.stdout.contains("\"duplicates\":3"))
         #expect(try await Self.count(database) == 3)
     }
@@ -40,7 +40,7 @@ struct AppendFaultCLITests {
         let proxy = try FaultProxy(cluster: database.cluster.home)
         defer { proxy.stop() }
         proxy.arm(.dropCommitRequest)
-        let run = try CLI.run(["append"], stdin: Self.lines("two", 3), environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
+        let run = try await CLI.run(["append"], stdin: Self.lines("two", 3), environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
         #expect(run.status == 69, "\(run.stderr)")
         #expect(run.stderr.contains("the batch of lines 1-3 was NOT committed"), "\(run.stderr)")
         #expect(run.stdout.contains("\"commit\":\"no\""), "\(run.stdout)")
@@ -54,7 +54,7 @@ struct AppendFaultCLITests {
         defer { proxy.stop() }
         proxy.arm(.dropCommitReply)
         let input = Self.lines("three", 4)
-        let run = try CLI.run(["append", "--batch-size", "2"], stdin: input,
+        let run = try await CLI.run(["append", "--batch-size", "2"], stdin: input,
                               environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
         #expect(run.status == 69, "\(run.stderr)")
         #expect(run.stderr.contains("the batch of lines 3-4 was NOT committed"), "\(run.stderr)")
@@ -63,7 +63,7 @@ struct AppendFaultCLITests {
         #expect(summary["committedLines"]?.integerValue == 2)
         #expect(try await Self.count(database) == 2)
         // Re-running finishes the job without duplicates.
-        let again = try CLI.run(["append"], database: database, stdin: input)
+        let again = try await CLI.run(["append"], database: database, stdin: input)
         #expect(again.status == 0 && again.stdout.contains("\"appended\":2,\"duplicates\":2"), "\(again.stdout)")
         #expect(try await Self.count(database) == 4)
     }

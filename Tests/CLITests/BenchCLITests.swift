@@ -5,8 +5,8 @@ import Testing
 @Suite("mcledger bench")
 struct BenchCLITests {
     @Test("a tiny run prints a row per workload with both sides measured, and removes its cluster")
-    func tinyRun() throws {
-        let result = try CLI.run([
+    func tinyRun() async throws {
+        let result = try await CLI.run([
             "bench", "--workloads", "append,history,rebuild,queries", "--events", "1000", "--ledger-events", "3000",
             "--head-samples", "3", "--as-of-samples", "2",
         ])
@@ -28,8 +28,8 @@ struct BenchCLITests {
         (["--clients", "0"], "--clients"),
         (["--events", "10"], "--events"),
     ])
-    func badOptions(_ arguments: [String], _ message: String) throws {
-        let result = try CLI.run(["bench"] + arguments)
+    func badOptions(_ arguments: [String], _ message: String) async throws {
+        let result = try await CLI.run(["bench"] + arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
     }

@@ -15,14 +15,14 @@ struct CLITests {
     func appendSummary() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let lines = (0..<3).map { Fixtures.status("pending", instance: "exec-01", eventId: "e\($0)", id: UUID()) }.joined(separator: "\n") + "\n"
-        let first = try CLI.run(["append"], database: database, stdin: lines)
+        let first = try await CLI.run(["append"], database: database, stdin: lines)
         #expect(first.status == 0, "\(first.stderr)")
         let summary = try JSONValue.parse(first.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(summary["appended"]?.integerValue == 3)
         #expect(summary["duplicates"]?.integerValue == 0)
         #expect(summary["firstPosition"]?.integerValue == 1)
         #expect(summary["lastPosition"]?.integerValue == 3)
-        let again = try CLI.run(["append", "-"], database: database, stdin: lines)
+        let again = try await CLI.run(["append", "-"], database: database, stdin: lines)
         let second = try JSONValue.parse(again.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(again.status == 0)
         #expect(second["appended"]?.integerValue == 0 && second["duplicates"]?.integerValue == 3)
@@ -40,7 +40,7 @@ struct CLITests {
     func invalidInput(_ badLine: String, _ mention: String) async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let input = Fixtures.instance("exec-01") + "\n" + badLine + "\n" + Fixtures.instance("exec-02") + "\n"
-        let result = try CLI.run(["append"], database: database, stdin: input)
+        let result = try await CLI.run(["append"], database: database, stdin: input)
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("line 2"), "\(result.stderr)")
         #expect(result.stderr.contains(mention), "\(result.stderr)")
@@ -52,7 +52,7 @@ struct CLITests {
     func committedBatchesAreReported() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let input = Self.valid + "{oops}\n"
-        let result = try CLI.run(["append", "--batch-size", "3"], database: database, stdin: input)
+        let result = try await CLI.run(["append", "--batch-size", "3"], database: database, stdin: input)
         #expect(result.status == 65)
         #expect(result.stderr.contains("line 4"))
         #expect(result.stderr.contains("3 line(s) before it were committed"), "\(result.stderr)")
@@ -63,26 +63,26 @@ struct CLITests {
     func conflictExitCode() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let stale = Fixtures.line(type: "InstanceRegistered", data: ["instance": "exec-01", "role": "execution"], expectedVersion: 4)
-        let result = try CLI.run(["append"], database: database, stdin: stale + "\n")
+        let result = try await CLI.run(["append"], database: database, stdin: stale + "\n")
         #expect(result.status == 75, "\(result.stderr)")
         #expect(result.stderr.contains("instance-exec-01") && result.stderr.contains("expected version 4"))
     }
 
     @Test("an unreachable database exits 69; bad usage exits 64")
-    func unavailableAndUsage() throws {
-        let down = try CLI.run(["history", "--database-url", "host=/nonexistent-mcledger port=1"])
+    func unavailableAndUsage() async throws {
+        let down = try await CLI.run(["history", "--database-url", "host=/nonexistent-mcledger port=1"])
         #expect(down.status == 69, "\(down.stderr)")
-        let usage = try CLI.run(["history", "--format", "yaml"])
+        let usage = try await CLI.run(["history", "--format", "yaml"])
         #expect(usage.status == 64)
-        let badTime = try CLI.run(["history", "--since", "yesterday", "--database-url", "host=/nonexistent-mcledger"])
+        let badTime = try await CLI.run(["history", "--since", "yesterday", "--database-url", "host=/nonexistent-mcledger"])
         #expect(badTime.status == 64, "\(badTime.stderr)")
     }
 
     @Test("history: ndjson, json, csv and filters")
     func historyFormats() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        _ = try CLI.run(["append"], database: database, stdin: Self.valid)
-        let ndjson = try CLI.run(["history", "--format", "ndjson"], database: database)
+        _ = try await CLI.run(["append"], database: database, stdin: Self.valid)
+        let ndjson = try await CLI.run(["history", "--format", "ndjson"], database: database)
         let lines = ndjson.stdout.split(separator: "\n")
         #expect(lines.count == 3)
         let first = try JSONValue.parse(String(lines[0]))
@@ -90,26 +90,26 @@ struct CLITests {
             #expect(first[key] != nil, "missing \(key)")
         }
         #expect(first["hash"]?.stringValue?.count == 64)
-        let json = try JSONValue.parse(try CLI.run(["history", "--format", "json", "--after-position", "1"], database: database).stdout)
+        let json = try JSONValue.parse(try await CLI.run(["history", "--format", "json", "--after-position", "1"], database: database).stdout)
         #expect(json.arrayValue?.count == 2)
-        let stream = try CLI.run(["history", "--format", "ndjson", "--stream", "workflow-exec-01.rtEventsProcessing", "--limit", "1"], database: database)
+        let stream = try await CLI.run(["history", "--format", "ndjson", "--stream", "workflow-exec-01.rtEventsProcessing", "--limit", "1"], database: database)
         #expect(stream.stdout.split(separator: "\n").count == 1)
-        let category = try CLI.run(["history", "--format", "ndjson", "--category", "workflow", "--type", "WorkflowStarted"], database: database)
+        let category = try await CLI.run(["history", "--format", "ndjson", "--category", "workflow", "--type", "WorkflowStarted"], database: database)
         #expect(category.stdout.split(separator: "\n").count == 1)
-        let csv = try CLI.run(["history", "--format", "csv", "--instance", "exec-01"], database: database)
+        let csv = try await CLI.run(["history", "--format", "csv", "--instance", "exec-01"], database: database)
         #expect(csv.stdout.hasPrefix("position,stream,version,eventId,type,data,metadata,recordedAt,hash\n"))
         #expect(csv.stdout.split(separator: "\n").count == 4)
-        let none = try CLI.run(["history", "--format", "json", "--since", "2999-01-01T00:00:00Z"], database: database)
+        let none = try await CLI.run(["history", "--format", "json", "--since", "2999-01-01T00:00:00Z"], database: database)
         #expect(none.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
     }
 
     @Test("verify: ok, --digest, exit 1 after a superuser edit, and --against after a truncated tail")
     func verifyExitCodes() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        _ = try CLI.run(["append"], database: database, stdin: Self.valid)
-        let ok = try CLI.run(["verify"], database: database)
+        _ = try await CLI.run(["append"], database: database, stdin: Self.valid)
+        let ok = try await CLI.run(["verify"], database: database)
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
-        let digest = try CLI.run(["verify", "--digest"], database: database).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let digest = try await CLI.run(["verify", "--digest"], database: database).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(digest.hasPrefix("3:") && digest.count == 2 + 64)
         let connection = try await database.connect()
         try await connection.executeScript("""
@@ -117,14 +117,14 @@ struct CLITests {
             DELETE FROM mcledger.events WHERE position = 3;
             ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete;
             """)
-        let truncated = try CLI.run(["verify", "--against", digest], database: database)
+        let truncated = try await CLI.run(["verify", "--against", digest], database: database)
         #expect(truncated.status == 1, "\(truncated.stdout)")
         try await connection.executeScript("""
             ALTER TABLE mcledger.events DISABLE TRIGGER USER;
             UPDATE mcledger.events SET data = '{"instance": "exec-01", "role": "minimal"}' WHERE position = 1;
             ALTER TABLE mcledger.events ENABLE ALWAYS TRIGGER events_refuse_update_delete;
             """)
-        let edited = try CLI.run(["verify", "--json"], database: database)
+        let edited = try await CLI.run(["verify", "--json"], database: database)
         #expect(edited.status == 1)
         let report = try JSONValue.parse(edited.stdout)
         #expect(report["ok"]?.boolValue == false)
@@ -137,9 +137,9 @@ struct CLITimeTravelTests {
     @Test("--as-of before the first event answers for position 0 (regression: it crashed on the empty result)")
     func asOfBeforeFirstEvent() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        _ = try CLI.run(["append"], database: database, stdin: CLITests.valid)
+        _ = try await CLI.run(["append"], database: database, stdin: CLITests.valid)
         for command in ["readiness", "counts"] {
-            let result = try CLI.run([command, "--json", "--as-of", "2000-01-01T00:00:00Z"], database: database)
+            let result = try await CLI.run([command, "--json", "--as-of", "2000-01-01T00:00:00Z"], database: database)
             #expect(result.status == 0, "\(command): \(result.stderr)")
             let answer = try JSONValue.parse(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(answer["position"]?.integerValue == 0)

@@ -8,14 +8,14 @@ struct ProjectionCLITests {
     @Test("demo seeds a deployment, names the one missing requirement, and appends nothing the second time")
     func demoIsIdempotent() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let first = try CLI.run(["demo", "--events", "300"], database: database)
+        let first = try await CLI.run(["demo", "--events", "300"], database: database)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout.contains("0 already present"))
         #expect(first.stdout.contains("mc-control/mcSynch_exec03 is paused, needs started"), "\(first.stdout)")
-        let second = try CLI.run(["demo", "--events", "300"], database: database)
+        let second = try await CLI.run(["demo", "--events", "300"], database: database)
         #expect(second.status == 0)
         #expect(second.stdout.contains("mcledger demo: 0 events appended"), "\(second.stdout)")
-        let readiness = try JSONValue.parse(try CLI.run(["readiness", "--json"], database: database).stdout)
+        let readiness = try JSONValue.parse(try await CLI.run(["readiness", "--json"], database: database).stdout)
         #expect(readiness["ready"]?.boolValue == false)
         let instances = try #require(readiness["instances"]?.arrayValue)
         let exec3 = try #require(instances.first { $0["instance"]?.stringValue == "mc-exec-03" })
@@ -24,7 +24,7 @@ struct ProjectionCLITests {
         #expect(missing.first?["workflow"]?.stringValue == "mcSynch_exec03")
         #expect(missing.first?["state"]?.stringValue == "paused")
         #expect(missing.first?["instance"]?.stringValue == "mc-control")
-        #expect(try CLI.run(["verify"], database: database).status == 0)
+        #expect(try await CLI.run(["verify"], database: database).status == 0)
     }
 
     @Test("counts --json has every status key, zero included, overall, per instance and per queue")
@@ -32,8 +32,8 @@ struct ProjectionCLITests {
         let database = try await TestCluster.shared.freshDatabase()
         let lines = [Fixtures.status("pending", instance: "exec-01", eventId: "a"),
                      Fixtures.status("pending", instance: "exec-02", eventId: "b", queue: "batch")].joined(separator: "\n")
-        _ = try CLI.run(["append"], database: database, stdin: lines)
-        let counts = try JSONValue.parse(try CLI.run(["counts", "--json"], database: database).stdout)
+        _ = try await CLI.run(["append"], database: database, stdin: lines)
+        let counts = try JSONValue.parse(try await CLI.run(["counts", "--json"], database: database).stdout)
         #expect(counts["position"]?.integerValue == 2)
         #expect(counts["total"]?.integerValue == 2)
         let statuses = ["pending", "pendingDelivery", "sent", "ignored", "deliveryFailed", "notTakenIntoAccount", "expired"]
@@ -42,9 +42,9 @@ struct ProjectionCLITests {
         #expect(counts["byInstance"]?["exec-02"]?["pending"]?.integerValue == 1)
         #expect(counts["byQueue"]?["batch"]?["pending"]?.integerValue == 1)
         #expect(counts["byQueue"]?["realtime"]?["sent"]?.integerValue == 0)
-        let before = try JSONValue.parse(try CLI.run(["counts", "--json", "--position", "1"], database: database).stdout)
+        let before = try JSONValue.parse(try await CLI.run(["counts", "--json", "--position", "1"], database: database).stdout)
         #expect(before["total"]?.integerValue == 1)
-        let beyond = try CLI.run(["counts", "--position", "99"], database: database)
+        let beyond = try await CLI.run(["counts", "--position", "99"], database: database)
         #expect(beyond.status == 64, "\(beyond.stderr)")
     }
 
@@ -60,7 +60,7 @@ struct ProjectionCLITests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        _ = try CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
+        _ = try await CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
         let connection = try await database.connect()
         var checkpoint = 0
         for _ in 0..<50 where checkpoint < 1 {
@@ -91,9 +91,9 @@ struct TimestampTests {
     @Test("as-of the exact recordedAt of an event includes that event")
     func asOfExactTime() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        _ = try CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
-        let recorded = try JSONValue.parse(try CLI.run(["history", "--format", "ndjson"], database: database).stdout)["recordedAt"]?.stringValue
-        let counts = try JSONValue.parse(try CLI.run(["counts", "--json", "--as-of", try #require(recorded)], database: database).stdout)
+        _ = try await CLI.run(["append"], database: database, stdin: Fixtures.status("pending", instance: "exec-01", eventId: "a"))
+        let recorded = try JSONValue.parse(try await CLI.run(["history", "--format", "ndjson"], database: database).stdout)["recordedAt"]?.stringValue
+        let counts = try JSONValue.parse(try await CLI.run(["counts", "--json", "--as-of", try #require(recorded)], database: database).stdout)
         #expect(counts["position"]?.integerValue == 1)
     }
 }

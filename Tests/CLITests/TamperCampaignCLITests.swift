@@ -66,18 +66,18 @@ struct TamperCampaignCLITests {
     /// `mcledger verify --digest` printed at position 12.
     static func seeded() async throws -> (TestDatabase, String) {
         let database = try await TestCluster.shared.freshDatabase()
-        let first = try CLI.run(["append"], database: database, stdin: before.joined(separator: "\n") + "\n")
+        let first = try await CLI.run(["append"], database: database, stdin: before.joined(separator: "\n") + "\n")
         #expect(first.status == 0, "\(first.stderr)")
-        let digest = try CLI.run(["verify", "--digest"], database: database)
+        let digest = try await CLI.run(["verify", "--digest"], database: database)
         #expect(digest.status == 0, "\(digest.stderr)")
         let text = digest.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(text.hasPrefix("12:") && text.count == 3 + 64, "\(text)")
-        let second = try CLI.run(["append"], database: database, stdin: after.joined(separator: "\n") + "\n")
+        let second = try await CLI.run(["append"], database: database, stdin: after.joined(separator: "\n") + "\n")
         #expect(second.status == 0, "\(second.stderr)")
         // Answers at the head bring the projections up to it (as the projector would).
-        #expect(try CLI.run(["readiness", "--json"], database: database).status == 0)
-        #expect(try CLI.run(["counts", "--json"], database: database).status == 0)
-        let clean = try CLI.run(["verify", "--against", text], database: database)
+        #expect(try await CLI.run(["readiness", "--json"], database: database).status == 0)
+        #expect(try await CLI.run(["counts", "--json"], database: database).status == 0)
+        let clean = try await CLI.run(["verify", "--against", text], database: database)
         #expect(clean.status == 0, "\(clean.stdout)\(clean.stderr)")
         return (database, text)
     }
@@ -87,18 +87,18 @@ struct TamperCampaignCLITests {
         let (database, digest) = try await Self.seeded()
         try await database.tamper(alteration.sql)
 
-        let text = try CLI.run(["verify"], database: database)
+        let text = try await CLI.run(["verify"], database: database)
         #expect(text.status == 1, "\(text.stdout)\(text.stderr)")
         #expect(text.stdout.contains("ALTERED"), "\(text.stdout)")
         #expect(text.stdout.contains("first bad position: \(alteration.firstBad)\n"), "\(text.stdout)")
 
-        let json = try CLI.run(["verify", "--json"], database: database)
+        let json = try await CLI.run(["verify", "--json"], database: database)
         #expect(json.status == 1)
         let report = try JSONValue.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(report["ok"]?.boolValue == false)
         #expect(report["firstBadPosition"]?.integerValue == alteration.firstBad, "\(json.stdout)")
 
-        let against = try CLI.run(["verify", "--json", "--against", digest], database: database)
+        let against = try await CLI.run(["verify", "--json", "--against", digest], database: database)
         #expect(against.status == 1)
         let checked = try JSONValue.parse(against.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(checked["firstBadPosition"]?.integerValue == alteration.firstBad, "\(against.stdout)")
@@ -112,12 +112,12 @@ struct TamperCampaignCLITests {
     func rechainedEditIsCaughtByProjectionAndDigest() async throws {
         let (database, digest) = try await Self.seeded()
         try await database.tamper(Self.cases[1].sql)
-        let json = try CLI.run(["verify", "--json"], database: database)
+        let json = try await CLI.run(["verify", "--json"], database: database)
         let report = try JSONValue.parse(json.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let kinds = report["problems"]?.arrayValue?.compactMap { $0["kind"]?.stringValue } ?? []
         #expect(!kinds.contains("hash"), "the forger recomputed the chain: \(json.stdout)")
         #expect(kinds == ["projection"], "\(json.stdout)")
-        let against = try CLI.run(["verify", "--against", digest], database: database)
+        let against = try await CLI.run(["verify", "--against", digest], database: database)
         #expect(against.status == 1)
         #expect(against.stdout.contains("does not extend digest"), "\(against.stdout)")
     }
@@ -126,7 +126,7 @@ struct TamperCampaignCLITests {
     func deletedTailIsNamedFromTheCheckpoints() async throws {
         let (database, _) = try await Self.seeded()
         try await database.tamper("DELETE FROM mcledger.events WHERE position > 13")
-        let result = try CLI.run(["verify"], database: database)
+        let result = try await CLI.run(["verify"], database: database)
         #expect(result.status == 1)
         #expect(result.stdout.contains("[truncation]"), "\(result.stdout)")
         #expect(result.stdout.contains("ends at position 13: events 14...15 were removed"), "\(result.stdout)")

@@ -20,7 +20,24 @@ public enum CLI {
     }
 
     /// Runs `mcledger arguments...` against `database` with `stdin` as input.
-    public static func run(_ arguments: [String], database: TestDatabase? = nil, stdin: String = "", environment: [String: String] = [:]) throws -> Result {
+    ///
+    /// The waiting happens on a thread of its own: blocked in `waitUntilExit`
+    /// on one of Swift concurrency's few threads (two on two cores), parallel
+    /// CLI tests starved the in-process servers other tests were talking to.
+    public static func run(_ arguments: [String], database: TestDatabase? = nil, stdin: String = "", environment: [String: String] = [:]) async throws -> Result {
+        let outcome: Swift.Result<Result, any Error> = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    continuation.resume(returning: .success(try runBlocking(arguments, database: database, stdin: stdin, environment: environment)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    private static func runBlocking(_ arguments: [String], database: TestDatabase?, stdin: String, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         var env = ProcessInfo.processInfo.environment

@@ -140,13 +140,13 @@ struct ReplicaTests {
         // The read commands just work with the standby as their database (the
         // projection catch-up they do on a primary is skipped: read-only session).
         for command in [["counts", "--json"], ["readiness", "--json"], ["history", "--format", "ndjson"], ["verify", "--json"]] {
-            let fromStandby = try CLI.run(command, environment: ["MCLEDGER_DATABASE_URL": pair.standbyConninfo])
-            let fromPrimary = try CLI.run(command, environment: ["MCLEDGER_DATABASE_URL": pair.primaryConninfo])
+            let fromStandby = try await CLI.run(command, environment: ["MCLEDGER_DATABASE_URL": pair.standbyConninfo])
+            let fromPrimary = try await CLI.run(command, environment: ["MCLEDGER_DATABASE_URL": pair.primaryConninfo])
             #expect(fromStandby.status == 0, "\(command): \(fromStandby.stderr)")
             #expect(fromStandby.stdout == fromPrimary.stdout, "\(command) differs between the standby and the primary")
             #expect(!fromStandby.stdout.isEmpty)
         }
-        let refused = try CLI.run(["append", "-"], stdin: APIFixtures.pending("r-cli") + "\n",
+        let refused = try await CLI.run(["append", "-"], stdin: APIFixtures.pending("r-cli") + "\n",
                                   environment: ["MCLEDGER_DATABASE_URL": pair.standbyConninfo])
         #expect(refused.status == 69, "an append to the standby must fail as 'database unavailable': \(refused.stderr)")
         #expect(refused.stderr.contains("the database is read-only"))
