@@ -28,7 +28,7 @@ struct Bench: AsyncParsableCommand {
     var workloads: String = BenchWorkload.allCases.map(\.rawValue).joined(separator: ",")
     @Option(name: .customLong("head-samples"), help: "Executions of each head query.") var headSamples: Int = 200
     @Option(name: .customLong("as-of-samples"), help: "Executions of each as-of query.") var asOfSamples: Int = 20
-    @Flag(help: "Keep the throwaway cluster's directory (its path is printed).") var keep = false
+    @Flag(help: "Keep the throwaway cluster's directory and the generated inputs (its path is printed).") var keep = false
     @Flag(name: .customLong("print-wrk-script"), help: "Print the wrk script of the http workload and exit (scripts/bench-serve.sh uses it).")
     var printWrkScript = false
 
@@ -73,6 +73,7 @@ struct Bench: AsyncParsableCommand {
         let counts = try clientCounts()
         try await runReportingErrors("bench") {
             let run = try await BenchRun.start(events: events, ledgerEvents: ledgerEvents)
+            run.keepInputs = keep
             defer { run.finish(keep: keep) }
             var table = BenchTable()
             let out = StandardOutput()

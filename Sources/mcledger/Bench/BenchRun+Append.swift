@@ -8,8 +8,10 @@ extension BenchRun {
     func bulkAppend(events: Int, into table: inout BenchTable) async throws(LedgerError) {
         let input = file("append.ndjson"), rows = file("append.copy")
         defer {
-            unlink(input)
-            unlink(rows)
+            if !keepInputs {
+                unlink(input)
+                unlink(rows)
+            }
         }
         try writeLines(events, to: input)
         let first = ledgerSize

@@ -18,6 +18,8 @@ final class BenchRun {
     private var lines: DemoScenario.Lines
     private let parser = EnvelopeParser()
     var ledgerSize = 0
+    /// Keep the generated inputs (NDJSON, COPY rows) next to the cluster, to re-run a workload by hand.
+    var keepInputs = false
     /// Lines for the footer: how the ledger was grown, sizes, definitions.
     private(set) var notes: [String] = []
 
@@ -116,7 +118,7 @@ final class BenchRun {
         guard ledgerSize < target else { return }
         let start = ledgerSize, started = Date()
         var progress = ProgressReporter("bench: growing the ledger to \(BenchFormat.grouped(target))")
-        var pipeline = PipelinedAppender(store: EventStore(connection: connection))
+        var pipeline = PipelinedAppender(store: EventStore(connection: connection, heads: StreamHeadCache()))
         var summary = AppendSummary()
         while ledgerSize < target {
             let chunk = nextLines(min(AppendLimits.maxBatchEvents, target - ledgerSize))
