@@ -67,8 +67,9 @@ public struct TestDatabase: Sendable {
         return connection
     }
 
-    /// An event store on a new connection.
-    public func store() async throws -> EventStore {
-        EventStore(connection: try await connect())
+    /// An event store on a new connection, with a stream head cache of its
+    /// own (as `mcledger append` and `serve` have) unless `cached` is false.
+    public func store(cached: Bool = true) async throws -> EventStore {
+        EventStore(connection: try await connect(), heads: cached ? StreamHeadCache() : nil)
     }
 }

@@ -35,27 +35,105 @@ extension EventStore {
             throw LedgerError(.invalidInput, "one transaction holds at most \(AppendLimits.maxTransactionEvents) events (got \(total))")
         }
         guard total > 0 else { return requests.map { _ in .success(AppendOutcome(positions: [], isDuplicate: [], recordedAt: nil)) } }
+        return try await commit(requests, draft: draft(requests, after: nil))
+    }
+
+    /// Appends a draft made by `draft(_:after:)`: as `append(requests:)`
+    /// of its requests, with the checks and encoding already done. A draft
+    /// made after another is committed only once that one has committed
+    /// (if it failed, drop the draft: its checks assumed the other's events).
+    public func append(_ draft: AppendDraft) async throws(LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+        try await commit(draft.requests, draft: draft)
+    }
+
+    /// Checks `requests` against the heads this store's own appends left
+    /// (`heads`), as they will be once `previous` (a draft not committed
+    /// yet, or nil) has committed, and encodes what to send: committing the
+    /// draft is then one round trip, and drafting the next batch can go on
+    /// while this one commits. A stream not known is taken to be new.
+    ///
+    /// A hint, never an authority: `append_events` refuses a draft whose heads
+    /// are not the streams' heads (another writer, or `previous` did not
+    /// commit as drafted), and the requests are then checked again against
+    /// the ledger under the append lock. Nil when the store has no cache or a
+    /// request does not pass against the cached heads (its answer must come
+    /// from the ledger as it is: `append(requests:)` reads it).
+    public func draft(_ requests: [[ProposedEvent]], after previous: AppendDraft?) -> AppendDraft? {
+        guard let heads else { return nil }
+        var known: [String: StreamHeadCache.Head] = [:]
+        var unknown: Set<String> = []
+        for request in requests {
+            for event in request where known[event.stream] == nil && !unknown.contains(event.stream) {
+                if let head = previous?.plan.heads[event.stream] {
+                    known[event.stream] = head
+                } else {
+                    unknown.insert(event.stream)
+                }
+            }
+        }
+        known.merge(heads.heads(of: unknown)) { drafted, _ in drafted }
+        let plan = AppendPlan.validate(requests, heads: known, stored: [:])
+        guard plan.outcomes.allSatisfy({ if case .success = $0 { true } else { false } }) else { return nil }
+        return AppendDraft(requests: requests, plan: plan, parameters: AppendPlan.parameters(plan))
+    }
+
+    /// One transaction for `requests`: the draft's single round trip when
+    /// there is one and it is not stale, else checked under the lock.
+    private func commit(_ requests: [[ProposedEvent]], draft: AppendDraft?) async throws(LedgerError) -> [Result<AppendOutcome, LedgerError>] {
+        let total = requests.reduce(0) { $0 + $1.count }
+        guard total <= AppendLimits.maxTransactionEvents else {
+            throw LedgerError(.invalidInput, "one transaction holds at most \(AppendLimits.maxTransactionEvents) events (got \(total))")
+        }
         let lostBackend = await connection.backend
-        let attempt = try await connection.withTransaction { connection throws(LedgerError) in
-            try AppendPlan.execute(connection, requests)
+        var attempt = AppendAttempt.stale
+        if let draft {
+            attempt = try await connection.withTransaction { connection throws(LedgerError) in
+                do throws(LedgerError) {
+                    return try AppendPlan.insert(connection, draft.plan, draft.parameters)
+                } catch where AppendPlan.isStale(error) {
+                    return .stale
+                }
+            }
+        }
+        if case .stale = attempt {
+            attempt = try await connection.withTransaction { connection throws(LedgerError) in
+                try AppendPlan.execute(connection, requests)
+            }
         }
         switch attempt {
-        case .done(let results):
+        case .done(let results, let heads):
+            self.heads?.record(heads)
             return results
         case .inDoubt(let plan, let error):
+            heads?.forget(plan.streams)
             // The connection broke with COMMIT in flight: find out, never guess.
             guard let resolver else { throw error }
             let verdict = await resolver.resolve(eventIds: plan.insertIds, lost: lostBackend)
             return plan.results(after: verdict, commitError: error)
+        case .stale:
+            throw LedgerError(.internal, "an append checked against heads read under the append lock found them stale")
         }
     }
 }
 
+/// An append checked ahead against cached stream heads, with its statement's
+/// parameters encoded (`EventStore.draft(_:after:)`).
+public struct AppendDraft: Sendable {
+    let requests: [[ProposedEvent]]
+    let plan: AppendPlan.Accepted
+    let parameters: [SQLParameter]
+}
+
 /// What one append transaction came to.
 enum AppendAttempt: Sendable {
-    case done([Result<AppendOutcome, LedgerError>])
+    /// Committed (or nothing to commit): each request's answer, and the
+    /// heads of the streams the transaction knew once it committed.
+    case done([Result<AppendOutcome, LedgerError>], heads: [String: StreamHeadCache.Head])
     /// The connection broke while COMMIT was in flight (`error` says how).
     case inDoubt(AppendPlan.Accepted, LedgerError)
+    /// Validated against cached heads that `append_events` found stale:
+    /// nothing was appended; check again against heads read under the lock.
+    case stale
 }
 
 /// One group-commit transaction: reads what the checks need under the append
@@ -78,9 +156,14 @@ enum AppendPlan {
     /// each request's verdict, its events mapped to inserts or stored positions.
     struct Accepted: Sendable {
         fileprivate var inserts: [ProposedEvent]
+        /// Each inserted stream's version before the transaction, as validated.
+        fileprivate var bases: [String: Int]
+        /// Every stream's head once the inserts are committed.
+        fileprivate var heads: [String: StreamHeadCache.Head]
         fileprivate var outcomes: [Result<Request, LedgerError>]
 
         var insertIds: [UUID] { inserts.map(\.eventId) }
+        var streams: Dictionary<String, StreamHeadCache.Head>.Keys { heads.keys }
 
         /// Each request's answer once the inserts are at `firstPosition...`.
         func results(firstPosition: Int, recordedAt: String?) -> [Result<AppendOutcome, LedgerError>] {
@@ -137,6 +220,8 @@ enum AppendPlan {
         }
     }
 
+    /// One transaction for `requests`, checked against what it reads under
+    /// the append lock: the heads of their streams and the ids already stored.
     static func execute(_ connection: isolated PostgresConnection, _ requests: [[ProposedEvent]]) throws(LedgerError) -> AppendAttempt {
         let all = requests.flatMap { $0 }
         let streams = Array(Set(all.map(\.stream)))
@@ -147,39 +232,87 @@ enum AppendPlan {
             (AppendSQL.streamHeads, [.textArray(streams)]),
         ])
         let stored = try storedRepeats(connection, all, results[1])
-        var state = streamStates(results[2])
+        let plan = validate(requests, heads: streamStates(results[2]), stored: stored)
+        return try insert(connection, plan, parameters(plan))
+    }
 
+    /// The `append_events` parameters of what `plan` accepted.
+    static func parameters(_ plan: Accepted) -> [SQLParameter] {
+        [
+            .textArray(plan.inserts.map(\.stream)),
+            .uuidArray(plan.inserts.map(\.eventId)),
+            .textArray(plan.inserts.map(\.type)),
+            .jsonbArray(plan.inserts.map(\.data)),
+            .jsonbArray(plan.inserts.map(\.metadata)),
+            .int4Array(plan.inserts.map { Int32(clamping: plan.bases[$0.stream] ?? 0) }),
+        ]
+    }
+
+    /// Inserts what `plan` accepted with one `append_events` call that
+    /// travels with its COMMIT (one round trip).
+    static func insert(_ connection: isolated PostgresConnection, _ plan: Accepted, _ parameters: [SQLParameter]) throws(LedgerError) -> AppendAttempt {
+        guard !plan.inserts.isEmpty else { return .done(plan.results(firstPosition: 0, recordedAt: nil), heads: plan.heads) }
+        let inserted: QueryResult
+        do {
+            inserted = try connection.executeThenCommit(AppendSQL.append, parameters)
+        } catch where error.details["commit"] == "unknown" {
+            return .inDoubt(plan, error)
+        }
+        guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == plan.inserts.count else {
+            throw LedgerError(.internal, "append_events returned an unexpected result for \(plan.inserts.count) events")
+        }
+        return .done(plan.results(firstPosition: first, recordedAt: inserted.string(0, 2)), heads: plan.heads)
+    }
+
+    /// True when `append_events` refused a batch because a head it was
+    /// validated against is not the stream's head (or an id is already
+    /// stored): nothing was appended.
+    static func isStale(_ error: LedgerError) -> Bool {
+        error.details["sqlstate"] == "MLCF1" || error.details["sqlstate"] == "23505"
+    }
+
+    /// Checks each request in order against `heads` (a stream absent from
+    /// them has no events) and `stored` (ids already in the ledger), as if
+    /// each were appended alone after the ones before it that pass.
+    static func validate(
+        _ requests: [[ProposedEvent]], heads: [String: StreamHeadCache.Head], stored: [UUID: Result<Int, LedgerError>]
+    ) -> Accepted {
+        var state = heads
         var inserts: [ProposedEvent] = []
-        var firstSlotOfId: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
+        inserts.reserveCapacity(requests.reduce(0) { $0 + $1.count })
+        var bases: [String: Int] = [:]
+        // Each new id's index in `inserts` (a request that fails takes its ids back out).
+        var insertOfId: [UUID: Int] = [:]
         var outcomes: [Result<Request, LedgerError>] = []
+        outcomes.reserveCapacity(requests.count)
         for request in requests {
-            var local = state
-            var localInserts: [ProposedEvent] = []
-            var localIds: [UUID: (slot: Slot, event: ProposedEvent)] = [:]
+            let firstInsert = inserts.count
+            // What this request changes, to undo if it fails: its streams' heads before it.
+            var before: [String: StreamHeadCache.Head?] = [:]
             var accepted = Request(slots: [], isDuplicate: [])
+            accepted.slots.reserveCapacity(request.count)
+            accepted.isDuplicate.reserveCapacity(request.count)
             var failure: LedgerError?
             for (index, event) in request.enumerated() {
                 do throws(LedgerError) {
                     // 1. Repeats, recognised before any other check.
                     if let match = stored[event.eventId] {
-                        guard case .success(let position) = match else {
-                            if case .failure(let error) = match { throw error }
-                            throw LedgerError(.internal, "unreachable")
-                        }
-                        accepted.slots.append(.stored(position))
+                        accepted.slots.append(.stored(try match.get()))
                         accepted.isDuplicate.append(true)
                         continue
                     }
-                    if let earlier = localIds[event.eventId] ?? firstSlotOfId[event.eventId] {
-                        guard earlier.event.stream == event.stream, earlier.event.type == event.type, earlier.event.data == event.data else {
+                    if let earlier = insertOfId[event.eventId] {
+                        let first = inserts[earlier]
+                        guard first.stream == event.stream, first.type == event.type, first.data == event.data else {
                             throw LedgerError(.conflict, "eventId \(event.eventIdString) appears twice in the batch with different content", details: ["eventId": event.eventIdString, "stream": event.stream])
                         }
-                        accepted.slots.append(earlier.slot)
+                        accepted.slots.append(.fresh(earlier))
                         accepted.isDuplicate.append(true)
                         continue
                     }
                     // 2. expectedVersion, then 3. the stream's domain rules.
-                    var head = local[event.stream] ?? (0, .absent)
+                    let current = state[event.stream]
+                    var head = current ?? StreamHeadCache.Head(version: 0, state: .absent)
                     if let expected = event.expectedVersion, expected != head.version {
                         throw LedgerError(.conflict, "stream '\(event.stream)': expected version \(expected), but the stream is at version \(head.version)", details: ["stream": event.stream, "expected": "\(expected)", "actual": "\(head.version)"])
                     }
@@ -187,12 +320,12 @@ enum AppendPlan {
                         head.state = try head.state.applying(domain, stream: event.stream)
                     }
                     head.version += 1
-                    local[event.stream] = head
-                    let slot = Slot.fresh(inserts.count + localInserts.count)
-                    localInserts.append(event)
-                    localIds[event.eventId] = (slot, event)
-                    accepted.slots.append(slot)
+                    if before.index(forKey: event.stream) == nil { before[event.stream] = .some(current) }
+                    state[event.stream] = head
+                    insertOfId[event.eventId] = inserts.count
+                    accepted.slots.append(.fresh(inserts.count))
                     accepted.isDuplicate.append(false)
+                    inserts.append(event)
                 } catch {
                     var attributed = error
                     attributed.details["index"] = "\(index)"
@@ -201,43 +334,27 @@ enum AppendPlan {
                 }
             }
             if let failure {
+                for event in inserts[firstInsert...] { insertOfId[event.eventId] = nil }
+                inserts.removeSubrange(firstInsert...)
+                for (stream, head) in before { state[stream] = head }
                 outcomes.append(.failure(failure))
                 continue
             }
-            state = local
-            inserts += localInserts
-            firstSlotOfId.merge(localIds) { first, _ in first }
+            for stream in before.keys where bases[stream] == nil {
+                bases[stream] = heads[stream]?.version ?? 0
+            }
             outcomes.append(.success(accepted))
         }
-
-        let plan = Accepted(inserts: inserts, outcomes: outcomes)
-        guard !inserts.isEmpty else { return .done(plan.results(firstPosition: 0, recordedAt: nil)) }
-        // The insert travels with its COMMIT: one round trip.
-        let inserted: QueryResult
-        do {
-            inserted = try connection.executeThenCommit(AppendSQL.append, [
-                .textArray(inserts.map(\.stream)),
-                .uuidArray(inserts.map(\.eventId)),
-                .textArray(inserts.map(\.type)),
-                .jsonbArray(inserts.map(\.data)),
-                .jsonbArray(inserts.map(\.metadata)),
-            ])
-        } catch where error.details["commit"] == "unknown" {
-            return .inDoubt(plan, error)
-        }
-        guard inserted.count == 1, let first = inserted.int(0, 0), let last = inserted.int(0, 1), last - first + 1 == inserts.count else {
-            throw LedgerError(.internal, "append_events returned an unexpected result for \(inserts.count) events")
-        }
-        return .done(plan.results(firstPosition: first, recordedAt: inserted.string(0, 2)))
+        return Accepted(inserts: inserts, bases: bases, heads: state, outcomes: outcomes)
     }
 
     /// Each stream's version and state from its last stored event.
-    private static func streamStates(_ heads: QueryResult) -> [String: (version: Int, state: StreamState)] {
-        var state: [String: (version: Int, state: StreamState)] = [:]
+    private static func streamStates(_ heads: QueryResult) -> [String: StreamHeadCache.Head] {
+        var state: [String: StreamHeadCache.Head] = [:]
         for row in 0..<heads.count {
             guard let stream = heads.string(row, 0), let version = heads.int(row, 1), let type = heads.string(row, 2) else { continue }
             let data = heads.withBytes(row, 3) { try? JSONValue.parse(Array($0)) } ?? nil
-            state[stream] = (version, StreamState.reconstruct(lastType: type, lastData: data?.objectValue))
+            state[stream] = StreamHeadCache.Head(version: version, state: StreamState.reconstruct(lastType: type, lastData: data?.objectValue))
         }
         return state
     }
@@ -311,8 +428,9 @@ enum AppendSQL {
         FROM unnest($1::text[]::bigint[], $2::jsonb[]) AS c(position, data)
         CROSS JOIN LATERAL (SELECT x.position, x.data FROM mcledger.events x WHERE x.position = c.position LIMIT 1) e
         """
-    static let append = PreparedStatement("mcledger_append", """
+    static let append = PreparedStatement("mcledger_append_v2", """
         SELECT first_position, last_position, mcledger.canonical_time(recorded_at)
-        FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[])
+        FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])
         """)
 }
+

@@ -8,10 +8,15 @@ public struct EventStore: Sendable {
     /// resolved (on a new connection). Without one, such an append throws
     /// `.databaseUnavailable` with `details["commit"] = "unknown"`.
     public let resolver: CommitResolver?
+    /// Stream heads this store's appends left, so that the next append is
+    /// validated and sent in one round trip (see `StreamHeadCache`). Without
+    /// one, every append reads the heads it needs under the append lock first.
+    public let heads: StreamHeadCache?
 
-    public init(connection: PostgresConnection, resolver: CommitResolver? = nil) {
+    public init(connection: PostgresConnection, resolver: CommitResolver? = nil, heads: StreamHeadCache? = nil) {
         self.connection = connection
         self.resolver = resolver
+        self.heads = heads
     }
 }
 
@@ -21,4 +26,6 @@ public enum AppendLimits {
     public static let maxBatchEvents = 2_000
     /// Most events one transaction carries, all group-committed requests together.
     public static let maxTransactionEvents = 16_000
+    /// Most stream heads a `StreamHeadCache` keeps by default (~100 bytes each).
+    public static let cachedStreamHeads = 200_000
 }

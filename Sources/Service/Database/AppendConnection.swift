@@ -14,6 +14,9 @@ import Logging
 actor AppendConnection {
     private let conninfo: String
     private let resolver: CommitResolver
+    /// The heads this server's appends left (checked by the database at every
+    /// append, so another writer, or a reconnect, never makes them wrong).
+    private let heads = StreamHeadCache()
     private var connection: PostgresConnection?
     private var backoff = AppendConnectionLimits.initialBackoff
     private var nextAttempt: ContinuousClock.Instant?
@@ -38,7 +41,7 @@ actor AppendConnection {
         while true {
             let (connection, reused) = try await current()
             do {
-                let results = try await EventStore(connection: connection, resolver: resolver).append(requests: requests)
+                let results = try await EventStore(connection: connection, resolver: resolver, heads: heads).append(requests: requests)
                 // A resolved in-doubt commit answers normally on a broken connection.
                 if await !connection.isUsable { await drop(connection) }
                 return results

@@ -59,7 +59,7 @@ struct Append: AsyncParsableCommand {
         // A batch whose COMMIT is lost with the connection is resolved on a
         // new connection before anything is reported (CommitResolver).
         let (connection, conninfo) = try await database.connectReturningConninfo()
-        let store = EventStore(connection: connection, resolver: CommitResolver(conninfo: conninfo))
+        let store = EventStore(connection: connection, resolver: CommitResolver(conninfo: conninfo), heads: StreamHeadCache())
         defer { Task { await store.connection.close() } }
         var reader = NDJSONLineReader(fileDescriptor: descriptor)
         let parser = EnvelopeParser(allowRaw: raw)

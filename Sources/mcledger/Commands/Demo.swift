@@ -36,7 +36,7 @@ struct Demo: AsyncParsableCommand {
             let connection = try await database.location.connect()
             defer { Task { await connection.close() } }
             try await Migrator().migrate(connection)
-            let store = EventStore(connection: connection)
+            let store = EventStore(connection: connection, heads: StreamHeadCache())
 
             // The simulated history ends about now, so `readiness --as-of` works with clock times too.
             let sizing = DemoScenario(seed: seed, transactionalEvents: events, start: Date())

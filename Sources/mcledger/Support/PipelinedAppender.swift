@@ -1,11 +1,12 @@
 import Ledger
 
 /// Appends batches with one batch in flight: while a batch commits on the
-/// connection's own thread, the caller reads and parses the next one.
+/// connection's own thread, the caller reads, parses and checks the next one
+/// (against the stream heads the batch in flight will leave: a draft).
 /// Each batch stays atomic; the first failure stops everything after it.
 struct PipelinedAppender {
     let store: EventStore
-    private var inFlight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int)?
+    private var inFlight: (task: Task<AppendOutcome, any Error>, lines: [Int], lastLine: Int, draft: AppendDraft?)?
 
     init(store: EventStore) {
         self.store = store
@@ -15,13 +16,20 @@ struct PipelinedAppender {
     /// `lines` are the input line of each event; `lastLine` the last input
     /// line the batch covers (blank lines included).
     mutating func submit(_ events: [ProposedEvent], lines: [Int], lastLine: Int, into summary: inout AppendSummary) async throws(LedgerError) {
+        // Checked while the batch before commits; if that one does not commit
+        // as drafted, the database refuses this draft and it is checked again.
+        let draft = events.isEmpty ? nil : store.draft([events], after: inFlight?.draft)
         try await drain(into: &summary)
         guard !events.isEmpty else {
             summary.committedLines = lastLine
             return
         }
         let store = self.store
-        inFlight = (Task { try await store.append(events) }, lines, lastLine)
+        let task = Task {
+            if let draft { return try await store.append(draft)[0].get() }
+            return try await store.append(events)
+        }
+        inFlight = (task, lines, lastLine, draft)
     }
 
     /// Waits for the batch in flight and adds its outcome to `summary`.

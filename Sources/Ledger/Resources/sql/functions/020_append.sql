@@ -29,22 +29,31 @@ $$;
 -- Appends a batch atomically and returns its first and last position and
 -- its recorded_at. Guarantees:
 --  * holds the append lock (lock_appends) until commit;
---  * positions continue the head with no gap; versions continue each stream
---    with no gap (both computed here, under the lock, never by the caller);
+--  * positions continue the head with no gap (computed here, under the lock);
+--  * versions continue each stream with no gap: the caller states, for each
+--    event, the version its stream had before the batch as the caller
+--    validated it (p_bases; the value at a stream's first event in the batch
+--    counts); under the lock that version must exist (checked here, when
+--    above 0) and the next must not (the (stream, version) unique index, at
+--    insert). So the stated head is the stream's real head, or the batch
+--    fails with MLCF1 or 23505 and appends nothing. A caller that validated
+--    against stale heads (another writer moved them) learns it here, without
+--    a read of its own before the insert;
 --  * recorded_at is the same for the whole batch and never earlier than the
 --    head's, so recorded_at is monotonic in position;
 --  * hash chains from the head's hash per docs/ledger-format.md;
 --  * notifies channel mcledger_events with the last position (delivered at commit).
 -- Domain validation (state machines, expectedVersion, idempotency) is done by
--- the caller inside the same transaction, after lock_appends().
+-- the caller against the heads it states.
+DROP FUNCTION IF EXISTS mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]);
 CREATE OR REPLACE FUNCTION mcledger.append_events(
-    p_streams text[], p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[],
+    p_streams text[], p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[], p_bases int[],
     OUT first_position bigint, OUT last_position bigint, OUT recorded_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
--- The INSERT's plan does not depend on the batch (index probes per stream
--- whatever its size), but with the default plan_cache_mode PostgreSQL planned
--- it again at every call (a custom plan looks cheaper for a known array
--- length): ~0.3-0.7 ms per call, most of a single-event append's SQL time.
+-- The statements' plans do not depend on the batch, but with the default
+-- plan_cache_mode PostgreSQL planned them again at every call (a custom plan
+-- looks cheaper for a known array length): ~0.3-0.7 ms per call, most of a
+-- single-event append's SQL time.
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
@@ -53,13 +62,20 @@ DECLARE
     head_hash bytea;
     head_at timestamptz;
     recorded_text text;
+    stale_stream text;
+    stale_base int;
 BEGIN
     IF n = 0 THEN
         RETURN;
     END IF;
     IF coalesce(cardinality(p_event_ids), -1) <> n OR coalesce(cardinality(p_types), -1) <> n
-       OR coalesce(cardinality(p_data), -1) <> n OR coalesce(cardinality(p_metadata), -1) <> n THEN
-        RAISE EXCEPTION 'append_events: the five arrays must have the same length (% streams)', n
+       OR coalesce(cardinality(p_data), -1) <> n OR coalesce(cardinality(p_metadata), -1) <> n
+       OR coalesce(cardinality(p_bases), -1) <> n THEN
+        RAISE EXCEPTION 'append_events: the six arrays must have the same length (% streams)', n
+            USING ERRCODE = 'MLIN1';
+    END IF;
+    IF array_position(p_bases, NULL) IS NOT NULL OR 0 > ANY (p_bases) THEN
+        RAISE EXCEPTION 'append_events: every stream head version in p_bases must be given and >= 0'
             USING ERRCODE = 'MLIN1';
     END IF;
     IF current_setting('transaction_isolation') <> 'read committed' THEN
@@ -68,6 +84,18 @@ BEGIN
     END IF;
 
     PERFORM mcledger.lock_appends();
+    -- A stated head above 0 must exist (one probe per such stream; streams
+    -- the batch starts need none).
+    SELECT u.stream, u.base INTO stale_stream, stale_base
+    FROM unnest(p_streams, p_bases) AS u(stream, base)
+    WHERE u.base > 0
+      AND NOT EXISTS (SELECT 1 FROM mcledger.events x WHERE x.stream = u.stream AND x.version = u.base)
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'stream ''%'' is not at version % (it changed since it was read)', stale_stream, stale_base
+            USING ERRCODE = 'MLCF1';
+    END IF;
+
     SELECT e.position, e.hash, e.recorded_at INTO head_position, head_hash, head_at
     FROM mcledger.events e ORDER BY e.position DESC LIMIT 1;
     head_position := coalesce(head_position, 0);
@@ -83,11 +111,11 @@ BEGIN
                OVER (ORDER BY c.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     FROM (
         SELECT head_position + i.ord AS position, i.stream,
-               (coalesce(h.version, 0) + row_number() OVER (PARTITION BY i.stream ORDER BY i.ord))::int AS version,
+               (first_value(i.base) OVER w + row_number() OVER w)::int AS version,
                i.event_id, i.type, i.data, coalesce(i.metadata, '{}'::jsonb) AS metadata
-        FROM unnest(p_streams, p_event_ids, p_types, p_data, p_metadata)
-             WITH ORDINALITY AS i(stream, event_id, type, data, metadata, ord)
-        LEFT JOIN mcledger.stream_heads(p_streams) h ON h.stream = i.stream
+        FROM unnest(p_streams, p_event_ids, p_types, p_data, p_metadata, p_bases)
+             WITH ORDINALITY AS i(stream, event_id, type, data, metadata, base, ord)
+        WINDOW w AS (PARTITION BY i.stream ORDER BY i.ord)
     ) c
     ORDER BY c.position;
 
@@ -97,7 +125,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mcledger.lock_appends() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]) TO mcledger_append;
+GRANT EXECUTE ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[]) TO mcledger_append;
 GRANT EXECUTE ON FUNCTION mcledger.lock_appends() TO mcledger_append;
