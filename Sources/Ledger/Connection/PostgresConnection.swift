@@ -247,6 +247,9 @@ public actor PostgresConnection {
     /// (`details["commit"] = "unknown"`).
     @discardableResult
     public func executeThenCommit(_ statement: PreparedStatement, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
+        // A connection found lost before sending has sent no COMMIT: that
+        // failure is certain (rolled back), not in doubt.
+        _ = try live()
         committedEarly = true
         let results: [QueryResult]
         do {
@@ -321,8 +324,20 @@ public actor PostgresConnection {
         PQclear(PQexec(handle, "ROLLBACK"))
     }
 
+    /// The handle, after making sure the connection is still there: a
+    /// connection idle between statements has nothing to read unless the
+    /// server said something on its own, typically that it is closing the
+    /// session (shutdown, terminate, a cut connection). Noticing that here,
+    /// before anything is sent, makes the failure certain to have sent
+    /// nothing (so an append through it is known not to have committed)
+    /// instead of an in-doubt COMMIT to resolve.
     private func live() throws(LedgerError) -> OpaquePointer {
         guard let handle else { throw LedgerError(.databaseUnavailable, "the connection is closed") }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        if PQstatus(handle) == CONNECTION_OK, poll(&descriptor, 1, 0) > 0 {
+            // Buffers what arrived (a notification, a notice, or an error and EOF).
+            _ = PQconsumeInput(handle)
+        }
         if PQstatus(handle) != CONNECTION_OK {
             throw connectionError(handle, "the connection to PostgreSQL was lost")
         }
