@@ -137,12 +137,11 @@ extension EventStore {
         return Digest(position: position, hash: hash)
     }
 
-    /// The last position recorded at or before `time` (0 when none).
+    /// The last position recorded at or before `time` (0 when none): a binary
+    /// search over positions (`mcledger.last_position_at`), since recorded_at
+    /// never decreases with position.
     public func position(asOf time: Date) async throws(LedgerError) -> Int {
-        let result = try await connection.execute(
-            "SELECT position FROM mcledger.events WHERE recorded_at <= $1 ORDER BY recorded_at DESC, position DESC LIMIT 1",
-            [.timestamptz(time)])
-        return result.int(0, 0) ?? 0
+        try await connection.execute("SELECT mcledger.last_position_at($1)", [.timestamptz(time)]).int(0, 0) ?? 0
     }
 
     static func records(_ result: QueryResult) -> [RecordedEvent] {

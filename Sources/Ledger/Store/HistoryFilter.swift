@@ -46,8 +46,13 @@ public struct HistoryFilter: Sendable, Equatable {
         if let workflow { sql.append("data->>'workflow' = \(bind(.text(workflow)))") }
         if let event { sql.append("data->>'eventId' = \(bind(.text(event)))") }
         if let type { sql.append("type = \(bind(.text(type)))") }
-        if let since { sql.append("recorded_at >= \(bind(.timestamptz(since)))") }
-        if let until { sql.append("recorded_at <= \(bind(.timestamptz(until)))") }
+        // Times become position bounds (recorded_at never decreases with
+        // position, so they select the same events), found by a binary search
+        // over positions: the read stays a range scan of the primary key. Each
+        // lookup is an uncorrelated subquery, so it runs once per statement
+        // even where the planner filters rows instead of bounding the scan.
+        if let since { sql.append("position >= (SELECT mcledger.first_position_from(\(bind(.timestamptz(since)))))") }
+        if let until { sql.append("position <= (SELECT mcledger.last_position_at(\(bind(.timestamptz(until)))))") }
         return (sql, parameters)
     }
 }

@@ -72,9 +72,9 @@ public struct ProjectionReader: Sendable {
                 }
                 position = requested
             case .time(let time):
+                // A binary search over positions in this snapshot (recorded_at never decreases with position).
                 position = try connection.execute(
-                    "SELECT position FROM mcledger.events WHERE recorded_at <= $1 ORDER BY recorded_at DESC, position DESC LIMIT 1",
-                    [.timestamptz(time)]).int(0, 0) ?? 0
+                    "SELECT mcledger.last_position_at($1)", [.timestamptz(time)]).int(0, 0) ?? 0
             }
             return try body(connection, position)
         }

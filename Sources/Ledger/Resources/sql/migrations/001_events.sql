@@ -38,7 +38,10 @@ COMMENT ON TABLE mcledger.events IS
   'The ledger: append-only, gapless positions, per-stream versions, SHA-256 hash chain. See docs/ledger-format.md.';
 
 -- recorded_at never decreases with position (append_events guarantees it), so
--- "as of TIME" maps to a position with one index probe.
+-- "as of TIME" maps to a position with one index probe. Dropped again by
+-- 004: a binary search over the primary key does the same without costing
+-- every append an index insert (applied migrations are not re-run, so the
+-- statement stays as it was deployed).
 CREATE INDEX events_recorded_at_idx ON mcledger.events (recorded_at, position);
 
 -- Refuses any change to recorded events.
