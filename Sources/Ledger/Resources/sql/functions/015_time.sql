@@ -72,48 +72,11 @@ $$;
 -- The smallest position recorded at or after p_time; head + 1 when none (an
 -- empty ledger gives 1), so that `position >= first_position_from(t)` is
 -- empty exactly when no event is that recent. NULL for a NULL time.
+-- timestamptz counts whole microseconds, so "recorded before p_time" is
+-- "recorded at or before p_time - 1 us": the same search, one step earlier.
 CREATE OR REPLACE FUNCTION mcledger.first_position_from(p_time timestamptz) RETURNS bigint
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    -- every event before lo is recorded before p_time
-    lo bigint := 1;
-    -- every event at or after hi is recorded at or after p_time
-    hi bigint;
-    head_at timestamptz;
-    mid bigint;
-    probe bigint;
-    probe_at timestamptz;
-    steps int := 0;
-BEGIN
-    SELECT e.position, e.recorded_at INTO hi, head_at FROM mcledger.events e ORDER BY e.position DESC LIMIT 1;
-    IF hi IS NULL THEN
-        RETURN 1;
-    ELSIF head_at < p_time THEN
-        RETURN hi + 1; -- nothing that recent (a --since in the future)
-    END IF;
-    WHILE lo < hi LOOP
-        -- [lo, hi) halves each step: at most 63 steps for any bigint range.
-        steps := steps + 1;
-        IF steps > 64 THEN
-            RAISE EXCEPTION 'first_position_from(%): the binary search did not converge (% .. %)', p_time, lo, hi;
-        END IF;
-        mid := lo + (hi - lo) / 2;
-        probe := mid;
-        SELECT e.recorded_at INTO probe_at FROM mcledger.events e WHERE e.position = mid;
-        IF NOT FOUND THEN
-            SELECT e.position, e.recorded_at INTO probe, probe_at
-            FROM mcledger.events e WHERE e.position > mid ORDER BY e.position LIMIT 1;
-        END IF;
-        IF probe < hi AND probe_at < p_time THEN
-            lo := probe + 1;
-        ELSE
-            hi := mid;
-        END IF;
-    END LOOP;
-    RETURN lo;
-END
-$$;
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+AS $$ SELECT mcledger.last_position_at(p_time - interval '1 microsecond') + 1 $$;
 
 -- Whoever may read events may ask where a time falls in them.
 REVOKE ALL ON FUNCTION mcledger.last_position_at(timestamptz), mcledger.first_position_from(timestamptz) FROM PUBLIC;
