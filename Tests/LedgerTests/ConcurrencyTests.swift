@@ -59,19 +59,22 @@ struct ConcurrencyTests {
         #expect(try await Verifier(store: EventStore(connection: readerConnection)).verify().ok)
     }
 
-    @Test("deterministic race: an appender that sleeps before COMMIT holds back the next, and the reader never skips")
+    @Test("deterministic race: an appender held inside its COMMIT holds back the next, and the reader never skips")
     func slowCommitCannotBeSkipped() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let admin = try await database.connect()
         // Test-only: a deferred constraint trigger runs at COMMIT time, so the
-        // transaction that appended a 'SlowCommit' event sleeps just before committing.
+        // transaction that appended a 'SlowCommit' event waits there for an
+        // advisory lock (the gate) that this test holds: the window stays open
+        // until the test closes it, however loaded the machine is.
         try await admin.executeScript("""
-            CREATE FUNCTION public.sleep_before_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN PERFORM pg_sleep(4); RETURN NULL; END $$;
-            CREATE CONSTRAINT TRIGGER sleep_before_commit AFTER INSERT ON mcledger.events
+            CREATE FUNCTION public.wait_before_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_advisory_lock(\(Self.gate)); PERFORM pg_advisory_unlock(\(Self.gate)); RETURN NULL; END $$;
+            CREATE CONSTRAINT TRIGGER wait_before_commit AFTER INSERT ON mcledger.events
                 DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.type = 'SlowCommit')
-                EXECUTE FUNCTION public.sleep_before_commit();
+                EXECUTE FUNCTION public.wait_before_commit();
             """)
+        _ = try await admin.execute("SELECT pg_advisory_lock(\(Self.gate))")
         let slow = try await database.store()
         let fast = try await database.store()
         let reader = try await database.connect()
@@ -79,36 +82,29 @@ struct ConcurrencyTests {
 
         let slowLine = "{\"type\":\"SlowCommit\",\"stream\":\"test-slow\",\"data\":{}}"
         let slowTask = Task { try await slow.append(lines: [slowLine], raw: true) }
-        // Wait until the slow transaction is observed sleeping inside its COMMIT
-        // (it holds the append lock), whatever the machine's load.
-        var sleeping = false
-        for _ in 0..<200 where !sleeping {
+        // Wait until the slow transaction is observed waiting at the gate
+        // inside its COMMIT (it holds the append lock).
+        var waiting = false
+        for _ in 0..<3_000 where !waiting {
             try await Task.sleep(for: .milliseconds(10))
-            sleeping = try await Self.slowIsSleeping(reader)
+            waiting = try await Self.slowIsWaiting(reader)
         }
-        #expect(sleeping, "the slow appender reached its COMMIT")
+        try #require(waiting, "the slow appender reached its COMMIT")
         let started = Date()
         let fastTask = Task { try await fast.append(lines: [Fixtures.instance("exec-02")]) }
 
-        // While the slow transaction is still inside COMMIT, the reader must not
-        // see anything past position 1 (the fast append, queued behind the lock,
-        // must not become visible either). Only polls that start and end while
-        // the slow backend is observed sleeping count, whatever the load.
+        // While the slow transaction is inside COMMIT, the reader must not see
+        // anything past position 1 (the fast append, queued behind the lock,
+        // must not become visible either).
         let follower = Follower()
-        var checkedPolls = 0
-        // Poll until a few polls fell inside the window (or it closed): under
-        // load a fixed number of polls can all miss it.
-        for _ in 0..<400 where checkedPolls < 5 {
-            let before = try await Self.slowIsSleeping(reader)
+        for _ in 0..<5 {
             try await follower.poll(reader)
             let seen = await follower.last
-            if before, try await Self.slowIsSleeping(reader) {
-                #expect(seen == 1, "position \(seen) visible while position 2 is still committing")
-                checkedPolls += 1
-            }
-            try await Task.sleep(for: .milliseconds(10))
+            #expect(seen == 1, "position \(seen) visible while position 2 is still committing")
+            try await Task.sleep(for: .milliseconds(60))
         }
-        #expect(checkedPolls > 0, "at least one poll ran inside the window")
+        #expect(try await Self.slowIsWaiting(reader), "the window was open during every poll")
+        _ = try await admin.execute("SELECT pg_advisory_unlock(\(Self.gate))")
         let slowOutcome = try await slowTask.value
         let fastOutcome = try await fastTask.value
         let fastWaited = Date().timeIntervalSince(started)
@@ -122,9 +118,18 @@ struct ConcurrencyTests {
 }
 
 extension ConcurrencyTests {
-    /// True while a backend of this database sleeps in the test trigger (inside COMMIT).
-    static func slowIsSleeping(_ connection: PostgresConnection) async throws -> Bool {
-        try await connection.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep' AND datname = current_database()").int(0, 0) == 1
+    /// The advisory lock key the test trigger waits for.
+    static let gate = 7_171_717
+
+    /// True while a backend of this database waits for the gate in the test
+    /// trigger (inside COMMIT). A bigint advisory key shows in pg_locks as
+    /// classid (high 32 bits), objid (low 32 bits), objsubid 1.
+    static func slowIsWaiting(_ connection: PostgresConnection) async throws -> Bool {
+        try await connection.execute("""
+            SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+            WHERE l.locktype = 'advisory' AND NOT l.granted AND l.classid = 0 AND l.objid = \(gate)
+              AND l.objsubid = 1 AND d.datname = current_database()
+            """).int(0, 0) == 1
     }
 }
 
