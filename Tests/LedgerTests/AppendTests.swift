@@ -31,6 +31,39 @@ struct AppendTests {
         #expect(report.checked == 4)
     }
 
+    @Test("an append calls no sql function as a function: the ones its statements use are inlined (track_functions counts no calls per append)")
+    func appendInlinesItsSQLFunctions() async throws {
+        let store = try await TestCluster.shared.freshDatabase().store(cached: false)
+        let connection = store.connection
+        _ = try await connection.execute("SET track_functions = 'all'")
+        // Calls of mcledger's sql functions so far, by name (planning may fold
+        // a constant one once per session: only calls per append count).
+        func sqlCalls() async throws -> [String: Int] {
+            _ = try await connection.execute("SELECT pg_stat_force_next_flush()")
+            let rows = try await connection.execute("""
+                SELECT f.funcname, f.calls FROM pg_stat_user_functions f JOIN pg_proc p ON p.oid = f.funcid
+                WHERE f.schemaname = 'mcledger' AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'sql')
+                """)
+            var calls: [String: Int] = [:]
+            for row in 0..<rows.count { calls[rows.string(row, 0) ?? "?", default: 0] += rows.int(row, 1) ?? 0 }
+            return calls
+        }
+        func appendCalls() async throws -> Int {
+            try await connection.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE funcname = 'append_events'").int(0, 0) ?? 0
+        }
+        _ = try await store.append(lines: [Fixtures.instance("exec-01")])
+        let before = try await sqlCalls()
+        let appendsBefore = try await appendCalls()
+        _ = try await store.append(lines: [Fixtures.workflow("Created", instance: "exec-01", workflow: "rtEventsProcessing")])
+        _ = try await store.append(lines: [Fixtures.workflow("Started", instance: "exec-01", workflow: "rtEventsProcessing"),
+                                           Fixtures.instance("exec-02")])
+        let after = try await sqlCalls()
+        let called = after.filter { $0.value > before[$0.key, default: 0] }.map { "\($0.key) x\($0.value - before[$0.key, default: 0])" }
+        #expect(called.isEmpty, "sql functions called (not inlined) during appends: \(called)")
+        // The counting itself works: both calls of append_events (plpgsql) were counted.
+        #expect(try await appendCalls() - appendsBefore == 2)
+    }
+
     @Test("a batch is appended whole or not at all")
     func atomicBatch() async throws {
         let store = try await TestCluster.shared.freshDatabase().store()
