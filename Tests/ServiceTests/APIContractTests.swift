@@ -99,7 +99,7 @@ struct APIContractTests {
                 let response = try await server.request(.get, "/healthz", headers: [Self.requestIDHeader: given])
                 let id = try #require(response.headers[Self.requestIDHeader])
                 #expect(id != given)
-                #expect(UUID(uuidString: id) != nil, "X-Request-Id '\(given)' gave '\(id)'")
+                #expect(UUID(uuidString: id)?.version == 7, "X-Request-Id '\(given)' gave '\(id)', not a time-ordered UUID")
             }
         }
     }

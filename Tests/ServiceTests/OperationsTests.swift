@@ -25,7 +25,11 @@ struct MetricsTests {
             _ = try await server.request(.post, "/v1/events", token: ServerHarness.appendToken, body: APIFixtures.pending("m-1"))
             _ = try await server.request(.post, "/v1/events", token: ServerHarness.appendToken, body: "{\"type\":\"Nope\",\"data\":{}}")
             _ = try await server.request(.get, "/v1/counts", token: ServerHarness.readToken)
+            _ = try await server.request(.get, "/v1/counts", token: ServerHarness.readToken)
             let metrics = try await server.request(.get, "/metrics")
+            // Each route's counter is made once and counts every request.
+            #expect(metrics.text.contains(#"mcledger_http_requests_total{route="/v1/counts",method="GET",status="200"} 2"#),
+                    "\(metrics.text.split(separator: "\n").filter { $0.contains("mcledger_http_requests_total") })")
             #expect(metrics.status == 200)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
             for name in ["mcledger_appended_events_total 1", "mcledger_commit_duration_seconds_bucket", "mcledger_commit_batch_requests_count",

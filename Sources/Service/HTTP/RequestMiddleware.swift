@@ -18,7 +18,7 @@ struct RequestMiddleware: RouterMiddleware {
         var context = context
         let started = ContinuousClock.now
         let id = request.headers[HTTPFields.requestIDName].flatMap { Self.isSaneRequestID($0) ? $0 : nil }
-            ?? UUID().uuidString.lowercased()
+            ?? UUID.v7().lowercasedString // time-ordered; Foundation's UUID() opens /dev/urandom at every call
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         var response: Response

@@ -1,6 +1,7 @@
 import CoreMetrics
 import Ledger
 import Prometheus
+import Synchronization
 
 /// The server's metrics, recorded through swift-metrics into a Prometheus
 /// registry of the server's own (no global bootstrap, so several servers can
@@ -17,6 +18,15 @@ public final class LedgerMetrics: Sendable {
     let failedCommits: CoreMetrics.Counter
     let poolInUse: CoreMetrics.Gauge
     let poolOpen: CoreMetrics.Gauge
+    /// Each route's request counter and duration timer, made once: making a
+    /// metric goes through the registry's lock and validates its name.
+    private let requestMetrics = Mutex<[RequestKey: (count: CoreMetrics.Counter, duration: CoreMetrics.Timer)]>([:])
+
+    private struct RequestKey: Hashable {
+        var route: String
+        var method: String
+        var status: Int
+    }
 
     public init() {
         let registry = PrometheusCollectorRegistry()
@@ -67,9 +77,17 @@ public final class LedgerMetrics: Sendable {
 
     /// One HTTP request answered.
     func request(route: String, method: String, status: Int, seconds: Double) {
-        CoreMetrics.Counter(label: "mcledger_http_requests_total", dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
-        CoreMetrics.Timer(label: "mcledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(Int64(seconds * 1e9))
+        let key = RequestKey(route: route, method: method, status: status)
+        let metrics = requestMetrics.withLock { known in
+            if let made = known[key] { return made }
+            let made = (count: CoreMetrics.Counter(label: "mcledger_http_requests_total",
+                                                   dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+                        duration: CoreMetrics.Timer(label: "mcledger_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
+            known[key] = made
+            return made
+        }
+        metrics.count.increment()
+        metrics.duration.recordNanoseconds(Int64(seconds * 1e9))
     }
 
     /// Projection lag, refreshed by the projector and on each scrape.
