@@ -82,6 +82,8 @@ final class LedgerServices: Sendable {
     let appender: AppendConnection
     let committer: GroupCommitter
     let rebuilds: RebuildRunner
+    /// Request bodies being read, and their deadlines.
+    let bodyDeadlines: BodyReadDeadlines
 
     init(configuration: ServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -102,6 +104,7 @@ final class LedgerServices: Sendable {
             try await appender.commit(requests)
         }
         rebuilds = RebuildRunner(conninfo: configuration.conninfo, logger: logger)
+        bodyDeadlines = BodyReadDeadlines(timeout: configuration.bodyReadTimeout)
     }
 
     /// True when reads are served by a replica (`--read-url`).

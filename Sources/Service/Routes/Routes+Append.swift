@@ -11,7 +11,7 @@ extension Routes {
             try context.require(.append)
             do {
                 let query = try QueryParameters(request, allowed: ["raw"])
-                let body = try await request.collectLimitedBody(within: services.configuration.bodyReadTimeout)
+                let body = try await services.bodyDeadlines.collectBody(of: request)
                 let parsed = try AppendBody.parse(body, contentType: request.headers[.contentType], raw: try query.bool("raw"))
                 let outcome: AppendOutcome
                 do throws(LedgerError) {

@@ -21,29 +21,3 @@ enum Routes {
         return router
     }
 }
-
-extension Request {
-    /// The body, at most `ServiceLimits.maxBodyBytes` (413 `bodyTooLarge`
-    /// beyond), sent completely within `timeout` (408 `requestTimeout` beyond,
-    /// however steadily it trickles in).
-    func collectLimitedBody(within timeout: Duration) async throws -> ByteBuffer {
-        let request = self
-        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-            group.addTask {
-                var request = request
-                return try await request.collectBody(upTo: ServiceLimits.maxBodyBytes)
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
-            }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let body = first else {
-                throw APIError(.requestTimeout, "requestTimeout",
-                               "the request body was not received within \(timeout.components.seconds) s; send it faster or in smaller requests",
-                               fields: [("limitSeconds", .number(String(timeout.components.seconds)))])
-            }
-            return body
-        }
-    }
-}
