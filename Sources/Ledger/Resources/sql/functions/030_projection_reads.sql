@@ -7,57 +7,76 @@
 -- Keyed by the instance, queue and eventType of the event's first status change.
 CREATE OR REPLACE FUNCTION mcledger.count_deltas(p_from bigint, p_to bigint)
 RETURNS TABLE (instance text, queue text, event_type text, metric text, n bigint)
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '64MB'
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp SET work_mem = '64MB' SET jit = off
 AS $f$
 BEGIN
     -- EXECUTE plans with the actual range: a generic plan (what a plain SQL
     -- function body gets) misjudges it and was 9x slower on a 10M ledger.
+    -- No JIT: the lookups' estimated cost crosses jit_above_cost, and
+    -- compiling took longer (~0.6 s) than the whole query.
     RETURN QUERY EXECUTE $q$
 WITH changes AS (
     SELECT e.stream, e.version, e.data->>'to' AS status,
-           lag(e.data->>'to') OVER (PARTITION BY e.stream ORDER BY e.version) AS previous,
            CASE WHEN e.version = 1 THEN e.data END AS first_data
     FROM mcledger.events e
     WHERE e.position > $1 AND e.position <= $2 AND e.type = 'EventStatusChanged'
 ),
--- One row per transactional event touched, in one grouping pass (no join
--- between intermediate results: a nested loop over them was quadratic). The
--- status after the range is the range's own last change, and the key comes
--- from version 1, usually in the range too: the index is probed only for
--- events that started before the range.
-streams AS (
-    SELECT c.stream,
-           min(c.version) AS first_version,
-           (array_agg(c.status ORDER BY c.version))[1] AS first_status,
-           (array_agg(c.status ORDER BY c.version DESC))[1] AS after,
-           (array_agg(c.first_data) FILTER (WHERE c.first_data IS NOT NULL))[1] AS first_data,
-           count(*) FILTER (WHERE c.status = 'pending' AND c.previous IN ('pending', 'pendingDelivery')) AS retries,
-           count(*) FILTER (WHERE c.status = 'deliveryFailed' AND c.previous = 'sent') AS late_bounces
-    FROM changes c GROUP BY c.stream
+-- One sort by (stream, version) serves the window; every per-stream value
+-- after it is an order-independent aggregate (in PostgreSQL 15 an aggregate
+-- with its own ORDER BY sorts each group again). With the two changes below,
+-- 335 instead of 435 ms per 100,000 events (same ranges, alternated).
+ordered AS (
+    SELECT c.stream, c.version, c.status, c.first_data,
+           row_number() OVER w AS nth,
+           lag(c.status) OVER w AS previous,
+           last_value(c.status) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS last_status
+    FROM changes c
+    WINDOW w AS (PARTITION BY c.stream ORDER BY c.version)
 ),
+streams AS (
+    SELECT o.stream,
+           min(o.version) AS first_version,
+           (array_agg(o.status) FILTER (WHERE o.nth = 1))[1] AS first_status,
+           (array_agg(o.last_status) FILTER (WHERE o.nth = 1))[1] AS after,
+           (array_agg(o.first_data) FILTER (WHERE o.first_data IS NOT NULL))[1] AS first_data,
+           count(*) FILTER (WHERE o.status = 'pending' AND o.previous IN ('pending', 'pendingDelivery')) AS retries,
+           count(*) FILTER (WHERE o.status = 'deliveryFailed' AND o.previous = 'sent') AS late_bounces
+    FROM ordered o GROUP BY o.stream
+),
+-- The key from version 1 (in the range, or looked up) and the status before
+-- the range (looked up): computed once per stream (OFFSET 0 keeps the
+-- lateral subquery from being inlined into every use of its columns).
 keyed AS (
-    SELECT s.after, s.first_status, s.retries, s.late_bounces,
+    SELECT s.after, s.first_status, s.retries, s.late_bounces, f.before,
            f.data->>'instance' AS instance,
            f.data->>'queue' AS queue,
-           coalesce(f.data->>'eventType', '') AS event_type,
-           CASE WHEN s.first_version > 1 THEN
-               (SELECT p.data->>'to' FROM mcledger.events p WHERE p.stream = s.stream AND p.version = s.first_version - 1)
-           END AS before
+           coalesce(f.data->>'eventType', '') AS event_type
     FROM streams s
     CROSS JOIN LATERAL (
         SELECT coalesce(s.first_data,
-                        (SELECT v1.data FROM mcledger.events v1 WHERE v1.stream = s.stream AND v1.version = 1)) AS data
+                        (SELECT v1.data FROM mcledger.events v1 WHERE v1.stream = s.stream AND v1.version = 1)) AS data,
+               CASE WHEN s.first_version > 1 THEN
+                   (SELECT p.data->>'to' FROM mcledger.events p WHERE p.stream = s.stream AND p.version = s.first_version - 1)
+               END AS before
+        OFFSET 0
     ) f
+),
+-- Streams with the same key and the same before/after/first statuses
+-- contribute alike: counted once per such group, not once per stream.
+grouped AS (
+    SELECT k.instance, k.queue, k.event_type, k.before, k.after, k.first_status,
+           count(*) AS streams, sum(k.retries)::bigint AS retries, sum(k.late_bounces)::bigint AS late_bounces
+    FROM keyed k GROUP BY 1, 2, 3, 4, 5, 6
 )
 SELECT d.instance, d.queue, d.event_type, d.metric, sum(d.n)::bigint
-FROM keyed k
+FROM grouped g
 CROSS JOIN LATERAL (VALUES
-    (k.instance, k.queue, k.event_type, k.before, -1::bigint),
-    (k.instance, k.queue, k.event_type, k.after, 1::bigint),
-    (k.instance, k.queue, k.event_type, 'retries',
-     k.retries + CASE WHEN k.first_status = 'pending' AND k.before IN ('pending', 'pendingDelivery') THEN 1 ELSE 0 END),
-    (k.instance, k.queue, k.event_type, 'lateBounces',
-     k.late_bounces + CASE WHEN k.first_status = 'deliveryFailed' AND k.before = 'sent' THEN 1 ELSE 0 END)
+    (g.instance, g.queue, g.event_type, g.before, -g.streams),
+    (g.instance, g.queue, g.event_type, g.after, g.streams),
+    (g.instance, g.queue, g.event_type, 'retries',
+     g.retries + CASE WHEN g.first_status = 'pending' AND g.before IN ('pending', 'pendingDelivery') THEN g.streams ELSE 0 END),
+    (g.instance, g.queue, g.event_type, 'lateBounces',
+     g.late_bounces + CASE WHEN g.first_status = 'deliveryFailed' AND g.before = 'sent' THEN g.streams ELSE 0 END)
 ) AS d(instance, queue, event_type, metric, n)
 WHERE d.metric IS NOT NULL
 GROUP BY 1, 2, 3, 4
