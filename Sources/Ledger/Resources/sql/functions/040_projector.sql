@@ -15,6 +15,7 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     n bigint;
+    staged boolean;
 BEGIN
     -- Positions are gapless (append_events guarantees it); applying a range
     -- with a hole would silently lose an event, so refuse instead.
@@ -24,11 +25,27 @@ BEGIN
             USING ERRCODE = 'MLGP1';
     END IF;
     IF p_name = 'counts' THEN
-        EXECUTE format($q$
-            INSERT INTO mcledger.%I AS t (instance, queue, event_type, metric, n)
-            SELECT d.instance, d.queue, d.event_type, d.metric, d.n FROM mcledger.count_deltas($1, $2) d
-            ON CONFLICT (instance, queue, event_type, metric) DO UPDATE SET n = t.n + EXCLUDED.n
-            $q$, 'status_counts' || p_suffix) USING p_from, p_to;
+        -- Deltas of exactly this range computed beforehand by rebuild_stage on
+        -- another connection (a rebuild's second core), or computed here.
+        -- (The staging table exists only during a rebuild of counts; the
+        -- statements naming it are planned only when they run.)
+        staged := false;
+        IF p_suffix = '_rebuild' AND to_regclass('mcledger.status_count_stage_rebuild') IS NOT NULL THEN
+            staged := EXISTS (SELECT 1 FROM mcledger.status_count_stage_rebuild s WHERE s.from_position = p_from AND s.to_position = p_to);
+        END IF;
+        IF staged THEN
+            INSERT INTO mcledger.status_counts_rebuild AS t (instance, queue, event_type, metric, n)
+            SELECT s.instance, s.queue, s.event_type, s.metric, s.n FROM mcledger.status_count_stage_rebuild s
+            WHERE s.from_position = p_from AND s.to_position = p_to AND s.metric IS NOT NULL
+            ON CONFLICT (instance, queue, event_type, metric) DO UPDATE SET n = t.n + EXCLUDED.n;
+            DELETE FROM mcledger.status_count_stage_rebuild s WHERE s.from_position = p_from AND s.to_position = p_to;
+        ELSE
+            EXECUTE format($q$
+                INSERT INTO mcledger.%I AS t (instance, queue, event_type, metric, n)
+                SELECT d.instance, d.queue, d.event_type, d.metric, d.n FROM mcledger.count_deltas($1, $2) d
+                ON CONFLICT (instance, queue, event_type, metric) DO UPDATE SET n = t.n + EXCLUDED.n
+                $q$, 'status_counts' || p_suffix) USING p_from, p_to;
+        END IF;
         IF p_to / mcledger.count_snapshot_interval() > p_from / mcledger.count_snapshot_interval() THEN
             EXECUTE format($q$
                 INSERT INTO mcledger.%I (position, instance, queue, event_type, metric, n)
@@ -95,6 +112,14 @@ BEGIN
     IF tables IS NULL THEN
         RAISE EXCEPTION 'unknown projection %', p_name USING ERRCODE = 'MLIN1';
     END IF;
+    -- Staged count deltas (rebuild_stage): unlogged, as they can always be
+    -- computed again; kept across a resumed rebuild, dropped by rebuild_finish.
+    IF p_name = 'counts' THEN
+        CREATE UNLOGGED TABLE IF NOT EXISTS mcledger.status_count_stage_rebuild (
+            from_position bigint NOT NULL, to_position bigint NOT NULL,
+            instance text, queue text, event_type text, metric text, n bigint NOT NULL);
+        CREATE INDEX IF NOT EXISTS status_count_stage_rebuild_range ON mcledger.status_count_stage_rebuild (from_position, to_position);
+    END IF;
     SELECT position INTO shadow FROM mcledger.projection_checkpoints WHERE name = p_name || ':rebuild' FOR UPDATE;
     IF FOUND THEN
         RETURN shadow;
@@ -113,6 +138,40 @@ $$;
 CREATE OR REPLACE FUNCTION mcledger.rebuild_step(p_name text, p_max_events bigint) RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$ SELECT mcledger.advance(p_name || ':rebuild', p_name, '_rebuild', p_max_events) $$;
+
+-- Computes the count deltas of (p_from, p_to] ahead of the rebuild step that
+-- will apply them (apply_range uses them when its range is exactly this one),
+-- so that a second connection computes one range while the rebuild applies
+-- the previous: the rebuild uses both cores. The range must be complete (no
+-- gap: every position in it committed), so the deltas are final. Returns the
+-- number of delta rows staged.
+CREATE OR REPLACE FUNCTION mcledger.rebuild_stage(p_name text, p_from bigint, p_to bigint) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF p_name <> 'counts' THEN
+        RAISE EXCEPTION 'only the counts projection stages its deltas, not %', p_name USING ERRCODE = 'MLIN1';
+    END IF;
+    PERFORM 1 FROM mcledger.projection_checkpoints WHERE name = 'counts:rebuild';
+    IF NOT FOUND OR to_regclass('mcledger.status_count_stage_rebuild') IS NULL THEN
+        RAISE EXCEPTION 'no rebuild of counts in progress' USING ERRCODE = 'MLIN1';
+    END IF;
+    SELECT count(*) INTO n FROM mcledger.events WHERE position > p_from AND position <= p_to;
+    IF p_to <= p_from OR n <> p_to - p_from THEN
+        RAISE EXCEPTION 'positions (%, %] hold % events, expected %: not a complete range of the ledger', p_from, p_to, n, p_to - p_from
+            USING ERRCODE = 'MLIN1';
+    END IF;
+    DELETE FROM mcledger.status_count_stage_rebuild s WHERE s.from_position = p_from AND s.to_position = p_to;
+    -- The marker row says "staged" even when the range changes no count.
+    INSERT INTO mcledger.status_count_stage_rebuild (from_position, to_position, n) VALUES (p_from, p_to, 0);
+    INSERT INTO mcledger.status_count_stage_rebuild (from_position, to_position, instance, queue, event_type, metric, n)
+    SELECT p_from, p_to, d.instance, d.queue, d.event_type, d.metric, d.n FROM mcledger.count_deltas(p_from, p_to) d;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
 
 -- Finishes a rebuild atomically: holds the live checkpoint (the live
 -- projector waits), brings the shadow tables to the head, swaps them in,
@@ -142,6 +201,9 @@ BEGIN
         EXECUTE format('REVOKE ALL ON mcledger.%I FROM PUBLIC', t);
         EXECUTE format('GRANT SELECT ON mcledger.%I TO mcledger_read, mcledger_admin', t);
     END LOOP;
+    IF p_name = 'counts' THEN
+        DROP TABLE IF EXISTS mcledger.status_count_stage_rebuild;
+    END IF;
     PERFORM mcledger.create_projection_views();
     UPDATE mcledger.projection_checkpoints
        SET position = greatest(head, shadow), updated_at = now(), rebuilt_at = now(),
@@ -205,6 +267,7 @@ SELECT mcledger.create_projection_views();
 
 REVOKE ALL ON FUNCTION mcledger.apply_range(text, text, bigint, bigint), mcledger.advance(text, text, text, bigint), mcledger.project(text, bigint),
     mcledger.rebuild_begin(text), mcledger.rebuild_step(text, bigint), mcledger.rebuild_finish(text, double precision),
-    mcledger.create_projection_views() FROM PUBLIC;
+    mcledger.rebuild_stage(text, bigint, bigint), mcledger.create_projection_views() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION mcledger.project(text, bigint), mcledger.rebuild_begin(text),
-    mcledger.rebuild_step(text, bigint), mcledger.rebuild_finish(text, double precision) TO mcledger_admin;
+    mcledger.rebuild_step(text, bigint), mcledger.rebuild_finish(text, double precision),
+    mcledger.rebuild_stage(text, bigint, bigint) TO mcledger_admin;
