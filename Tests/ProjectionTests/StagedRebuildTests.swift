@@ -15,6 +15,14 @@ struct StagedRebuildTests {
             [.int8(from), .int8(to)]).int(0, 0) ?? -1
     }
 
+    /// A fresh ledger holding a random legal history of `count` events.
+    static func ledger(seed: UInt64, count: Int) async throws -> (RandomHistory, EventStore) {
+        let history = RandomHistory(seed: seed, count: count)
+        let store = try await TestCluster.shared.freshDatabase().store()
+        _ = try await store.append(lines: history.lines)
+        return (history, store)
+    }
+
     @Test("with a helper staging every other chunk, the rebuild equals the oracle and the serial rebuild; the staging table is dropped", arguments: [31, 97] as [Int])
     func helperRebuildEqualsSerial(_ chunkEvents: Int) async throws {
         let history = RandomHistory(seed: 41, count: 700)
@@ -37,9 +45,7 @@ struct StagedRebuildTests {
 
     @Test("a staged range is applied by the step that reaches exactly it (and consumed); other ranges are computed")
     func stagedRangeIsConsumed() async throws {
-        let history = RandomHistory(seed: 43, count: 300)
-        let store = try await TestCluster.shared.freshDatabase().store()
-        _ = try await store.append(lines: history.lines)
+        let (history, store) = try await Self.ledger(seed: 43, count: 300)
         let connection = store.connection
         _ = try await connection.execute("SELECT mcledger.rebuild_begin('counts')")
         let staged = try await connection.execute("SELECT mcledger.rebuild_stage('counts', 50, 100)").int(0, 0) ?? -1
@@ -57,9 +63,7 @@ struct StagedRebuildTests {
 
     @Test("rebuild_stage refuses a range that is not complete, another projection, and staging without a rebuild")
     func stageRefusals() async throws {
-        let history = RandomHistory(seed: 47, count: 120)
-        let store = try await TestCluster.shared.freshDatabase().store()
-        _ = try await store.append(lines: history.lines)
+        let (_, store) = try await Self.ledger(seed: 47, count: 120)
         let connection = store.connection
         func refusal(_ sql: String) async -> LedgerError? {
             do {
