@@ -16,12 +16,13 @@ final class BodyReadDeadlines: Sendable {
     private struct Entry {
         let deadline: ContinuousClock.Instant
         let read: Task<ByteBuffer, any Error>
+        /// Set by the sweeper when it cancels the read at the deadline.
+        var expired = false
     }
 
     private struct State {
         var nextTicket: UInt64 = 0
         var entries: [UInt64: Entry] = [:]
-        var expired: Set<UInt64> = []
         var sweeping = false
     }
 
@@ -59,7 +60,7 @@ final class BodyReadDeadlines: Sendable {
         // A cancelled read may end as if the body were complete (a stream
         // that finishes when cancelled): past the deadline, what was read is
         // never used, whatever the read returned.
-        if state.withLock({ $0.expired.contains(ticket) }) {
+        if state.withLock({ $0.entries[ticket]?.expired == true }) {
             throw APIError(.requestTimeout, "requestTimeout",
                            "the request body was not received within \(timeout.components.seconds) s; send it faster or in smaller requests",
                            fields: [("limitSeconds", .number(String(timeout.components.seconds)))])
@@ -84,10 +85,7 @@ final class BodyReadDeadlines: Sendable {
     }
 
     private func unregister(_ ticket: UInt64) {
-        state.withLock { state in
-            state.entries[ticket] = nil
-            state.expired.remove(ticket)
-        }
+        _ = state.withLock { $0.entries.removeValue(forKey: ticket) }
     }
 
     private func sweep() async {
@@ -103,8 +101,8 @@ final class BodyReadDeadlines: Sendable {
             let now = ContinuousClock.now
             let late: [Task<ByteBuffer, any Error>] = state.withLock { state in
                 var late: [Task<ByteBuffer, any Error>] = []
-                for (ticket, entry) in state.entries where entry.deadline <= now && !state.expired.contains(ticket) {
-                    state.expired.insert(ticket)
+                for (ticket, entry) in state.entries where entry.deadline <= now && !entry.expired {
+                    state.entries[ticket]?.expired = true
                     late.append(entry.read)
                 }
                 return late
