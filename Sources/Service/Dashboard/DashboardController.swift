@@ -44,7 +44,7 @@ struct DashboardController: Sendable {
 
     /// `POST /signin` with the form fields `token` (and the view to return to, `position` or `asOf`).
     func signIn(_ request: Request, _ context: LedgerRequestContext) async -> Response {
-        let media = request.headers[.contentType].map { $0.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased() }
+        let media = request.headers[.contentType].map(MediaTypes.of)
         guard media == FormFields.mediaType else {
             return signInPage(.unsupportedMediaType, "The sign-in form must be sent as \(FormFields.mediaType).", DashboardQuery())
         }

@@ -16,7 +16,7 @@ struct AppendBody {
         let parser = EnvelopeParser(allowRaw: raw)
         // The media type is what precedes any parameters (`;charset=...`);
         // an empty or parameters-only header gives an empty one (415).
-        let media = contentType.map(mediaType) ?? MediaTypes.json
+        let media = contentType.map(MediaTypes.of) ?? MediaTypes.json
         let bytes = Array(body.readableBytesView)
         var result: AppendBody
         switch media {
@@ -37,18 +37,6 @@ struct AppendBody {
                            fields: [("limit", .number(String(ServiceLimits.maxEventsPerRequest)))])
         }
         return result
-    }
-
-    /// The media type of a Content-Type header: before any `;`, without
-    /// spaces or tabs around it, lowercased. (Not Foundation's
-    /// `trimmingCharacters`, which bridges through NSString: 2% of serve's
-    /// CPU per append.)
-    static func mediaType(_ header: String) -> String {
-        if header == MediaTypes.json || header == MediaTypes.ndjson { return header }
-        let isBlank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        let bytes = header.utf8.prefix { $0 != UInt8(ascii: ";") }
-        let trimmed = bytes.drop(while: isBlank).reversed().drop(while: isBlank).reversed()
-        return String(decoding: trimmed, as: UTF8.self).lowercased()
     }
 
     private static func json(_ bytes: [UInt8], _ parser: EnvelopeParser) throws(APIError) -> AppendBody {
