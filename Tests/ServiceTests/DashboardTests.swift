@@ -172,6 +172,20 @@ struct DashboardTests {
         }
     }
 
+    @Test("sign-in with an empty or parameters-only Content-Type gets 415, and the server keeps serving")
+    func signInWithoutMediaType() async throws {
+        // The sign-in form's own parser took the first of the header's
+        // ";"-separated parts, and a header with none trapped the process.
+        try await ServerHarness.with { server in
+            for contentType in [";", " ; charset=utf-8", ""] {
+                let response = try await server.request(.post, "/signin", contentType: contentType, body: "token=\(Self.readToken)")
+                #expect(response.status == 415, "Content-Type '\(contentType)'")
+                #expect(response.headers[.setCookie] == nil)
+            }
+            #expect(try await server.request(.get, "/healthz").status == 200)
+        }
+    }
+
     @Test("hostile names and data are escaped: no markup from the ledger reaches the page")
     func escaping() async throws {
         try await ServerHarness.with { server in
