@@ -3,7 +3,7 @@ import Ledger
 import LedgerTestSupport
 import Testing
 
-@Suite("History lines rendered by PostgreSQL")
+@Suite("History lines rendered from binary columns")
 struct HistoryLinesTests {
     /// Strings that exercise every escape: quotes, backslashes, the short
     /// control escapes, other control characters, DEL, non-ASCII and U+2028.
@@ -53,6 +53,46 @@ struct HistoryLinesTests {
             }
             #expect(!expected.isEmpty)
         }
+    }
+
+    /// Timestamps the ledger's own appends never record, but a table owner
+    /// could: BC, beyond year 9999, before PostgreSQL's epoch, infinite.
+    static let farTimes = [
+        "2000-01-01 00:00:00+00", "1999-12-31 23:59:59.999999+00", "1970-01-01 00:00:00+00",
+        "1900-02-28 23:59:59.5+00", "2024-02-29 12:34:56.000001+00", "2100-03-01 00:00:00+00",
+        "0001-01-01 00:00:00+00", "0001-12-31 23:59:59+00", "0001-12-31 23:59:59+00 BC",
+        "0044-03-15 12:00:00+00 BC", "4714-11-24 00:00:00+00 BC", "9999-12-31 23:59:59.999999+00",
+        "10000-01-01 00:00:00+00", "294276-12-31 23:59:59.999999+00", "infinity", "-infinity",
+    ]
+
+    @Test("recordedAt prints as to_char prints it, for every timestamp PostgreSQL can store")
+    func farTimesPrintAsToChar() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let connection = try await database.connect()
+        let rows = Self.farTimes.enumerated().map { index, time in
+            "(\(index + 1), 'test-t\(index)', 1, gen_random_uuid(), 'T', '{}', '{}', '\(time)'::timestamptz, sha256(''::bytea))"
+        }
+        try await connection.executeScript(
+            "INSERT INTO mcledger.events (position, stream, version, event_id, type, data, metadata, recorded_at, hash) VALUES "
+                + rows.joined(separator: ", "))
+        let store = EventStore(connection: connection)
+        var expected: [String] = []
+        try await store.read(HistoryFilter(), pageSize: 100) { page in
+            expected += page.map(\.json)
+            return true
+        }
+        var lines: [String] = []
+        try await store.readLines(HistoryFilter(), pageSize: 5) { page in
+            page.forEach { lines.append(String(decoding: $0, as: UTF8.self)) }
+            return true
+        }
+        #expect(expected.count == Self.farTimes.count)
+        #expect(lines == expected)
+        for printed in ["10000-01-01T00:00:00.000000Z", "0001-12-31T23:59:59.000000Z", "4714-11-24T00:00:00.000000Z",
+                        "1999-12-31T23:59:59.999999Z", ""] {
+            #expect(lines.contains { $0.contains("\"recordedAt\":\"\(printed)\"") }, "\(printed)")
+        }
+        await connection.close()
     }
 
     @Test("stopping early stops reading")

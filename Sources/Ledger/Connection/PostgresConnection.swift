@@ -88,6 +88,18 @@ public actor PostgresConnection {
         return try consume(result, sql: sql)
     }
 
+    /// Like ``execute(_:_:)-(String,_)``, but the result's values are in
+    /// PostgreSQL's binary format (each type's `send` function), for readers
+    /// that decode it themselves (``HistoryLines``).
+    public func executeBinary(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
+        try flushDeferredBegin()
+        let connection = try live()
+        let result = withBoundParameters(parameters) { count, types, values, lengths, formats in
+            PQexecParams(connection, sql, count, types, values, lengths, formats, 1)
+        }
+        return try consume(result, sql: sql)
+    }
+
     /// Runs a script of several statements without parameters (migrations).
     public func executeScript(_ sql: String) throws(LedgerError) {
         try flushDeferredBegin()

@@ -2,7 +2,7 @@ import CLibPQ
 
 /// The rows of one statement, copied out of libpq into one contiguous buffer.
 ///
-/// Values are in PostgreSQL's text format. The `PGresult` is freed as soon as
+/// Values are in PostgreSQL's text format (binary from `executeBinary`). The `PGresult` is freed as soon as
 /// the copy is made, so a `QueryResult` is an ordinary Sendable value.
 public struct QueryResult: Sendable {
     /// Column names in select-list order.

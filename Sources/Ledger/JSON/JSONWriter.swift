@@ -111,31 +111,36 @@ enum JSONWriter {
 
     /// The length of `s` as a JSON string literal, quotes included.
     static func escapedLength(of s: String) -> Int {
-        withUTF8(of: s) { bytes in
-            var extra = 0
-            for byte in bytes where needsEscape(byte) {
-                extra &+= escapeLength(byte) &- 1
-            }
-            return bytes.count + 2 + extra
+        withUTF8(of: s) { escapedLength(ofUTF8: $0) }
+    }
+
+    /// The length of the UTF-8 text `bytes` as a JSON string literal, quotes included.
+    static func escapedLength(ofUTF8 bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var extra = 0
+        for byte in bytes where needsEscape(byte) {
+            extra &+= escapeLength(byte) &- 1
         }
+        return bytes.count + 2 + extra
     }
 
     /// Writes `s` as a JSON string literal: runs without escapes are copied whole.
     static func writeEscaped(_ s: String, into out: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
+        withUTF8(of: s) { writeEscaped(utf8: $0, into: out, at: &at) }
+    }
+
+    /// Writes the UTF-8 text `bytes` as a JSON string literal (``escapedLength(ofUTF8:)`` bytes).
+    static func writeEscaped(utf8 bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
         out[at] = UInt8(ascii: "\"")
-        let start = at + 1
-        let end = withUTF8(of: s) { bytes -> Int in
-            var position = start
-            var runStart = 0
-            for i in 0..<bytes.count where needsEscape(bytes[i]) {
-                position = copy(bytes, runStart..<i, into: out, at: position)
-                runStart = i + 1
-                position = writeEscape(bytes[i], into: out, at: position)
-            }
-            return copy(bytes, runStart..<bytes.count, into: out, at: position)
+        var position = at + 1
+        var runStart = 0
+        for i in 0..<bytes.count where needsEscape(bytes[i]) {
+            position = copy(bytes, runStart..<i, into: out, at: position)
+            runStart = i + 1
+            position = writeEscape(bytes[i], into: out, at: position)
         }
-        out[end] = UInt8(ascii: "\"")
-        at = end + 1
+        position = copy(bytes, runStart..<bytes.count, into: out, at: position)
+        out[position] = UInt8(ascii: "\"")
+        at = position + 1
     }
 
     /// Copies `bytes[range]` to `out[at...]`; returns the index after the copy.

@@ -8,24 +8,6 @@ public enum ReadLimits {
     public static let linePageSize = 20_000
 }
 
-/// One page of history lines: each event's ``RecordedEvent/json``, as the
-/// database rendered it.
-public struct HistoryLines: Sendable {
-    private let result: QueryResult
-
-    init(_ result: QueryResult) { self.result = result }
-
-    /// Lines in the page.
-    public var count: Int { result.count }
-    /// The position of the page's last event (nil for an empty page).
-    public var lastPosition: Int? { result.int(result.count - 1, 0) }
-
-    /// Calls `body` with each line's bytes (no newline), in position order.
-    public func forEach(_ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        for row in 0..<result.count { _ = result.withBytes(row, 1, body) }
-    }
-}
-
 extension EventStore {
     /// The select list every read uses: fields exactly as the hash chain sees them.
     static let recordColumns = """
@@ -63,20 +45,8 @@ extension EventStore {
         return Self.records(try await connection.execute(sql, parameters + [.int8(after), .int8(limit)]))
     }
 
-    /// The SPEC's history line of each event (``RecordedEvent/json``), rendered
-    /// by PostgreSQL: the same bytes, without building a `RecordedEvent` per row.
-    /// `to_json(text)` escapes exactly as ``JSONValue/quoted(_:)`` does (`"`, `\\`,
-    /// the short control escapes, other controls as lowercase `\u00xx`).
-    static let lineColumn = """
-        '{"position":' || position || ',"stream":' || to_json(stream)::text || ',"version":' || version
-        || ',"eventId":"' || event_id::text || '","type":' || to_json(type)::text || ',"data":' || data::text
-        || ',"metadata":' || metadata::text
-        || ',"recordedAt":"' || to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-        || '","hash":"' || encode(hash, 'hex') || '"}'
-        """
-
     /// Like ``read(_:pageSize:_:)``, but each page is the events' history
-    /// lines (``RecordedEvent/json``) rendered by the database: the fast path of
+    /// lines (``RecordedEvent/json``, see ``HistoryLines``): the fast path of
     /// `history --format ndjson` and of the HTTP NDJSON stream. The next page is
     /// fetched while `body` handles the current one.
     public func readLines(_ filter: HistoryFilter, pageSize: Int = ReadLimits.linePageSize, _ body: (HistoryLines) async throws -> Bool) async throws {
@@ -106,8 +76,8 @@ extension EventStore {
         let (conditions, parameters) = filter.conditions()
         let cursorIndex = parameters.count + 1
         let where_ = (conditions + ["position > $\(cursorIndex)"]).joined(separator: " AND ")
-        let sql = "SELECT position, \(Self.lineColumn) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
-        return HistoryLines(try await connection.execute(sql, parameters + [.int8(after), .int8(limit)]))
+        let sql = "SELECT \(HistoryLines.columns) FROM mcledger.events WHERE \(where_) ORDER BY position LIMIT $\(cursorIndex + 1)"
+        return try HistoryLines(binary: try await connection.executeBinary(sql, parameters + [.int8(after), .int8(limit)]))
     }
 
     /// The current version of `stream` (0 when it has no events).
