@@ -70,7 +70,7 @@ extension Projector {
     }
 
     private static func stage(_ name: String, _ range: (from: Int, to: Int), on helper: PostgresConnection) async throws(LedgerError) {
-        try await helper.withTransaction { connection throws(LedgerError) in
+        _ = try await helper.withTransaction { connection throws(LedgerError) in
             try connection.execute("SELECT mcledger.rebuild_stage($1, $2, $3)", [.text(name), .int8(range.from), .int8(range.to)])
         }
     }
