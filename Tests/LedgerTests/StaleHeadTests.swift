@@ -118,6 +118,28 @@ struct StaleHeadTests {
              .jsonbArray(["{\"instance\":\"exec-01\",\"workflow\":\"w\"}"]), .jsonbArray(["{}"]), .int4Array([2])])
         #expect(try await store.readStream(Self.stream).map(\.version) == [1, 2, 3])
     }
+
+    @Test("append_events refuses arrays that are not one-dimensional from index 1, which would pair a hash with another row", arguments: [
+        "array_fill('{\"actor\":\"x\"}'::jsonb, ARRAY[2], ARRAY[0])",
+        "array_fill('{\"actor\":\"x\"}'::jsonb, ARRAY[2], ARRAY[2])",
+        "array_fill('{\"actor\":\"x\"}'::jsonb, ARRAY[2, 1])",
+    ])
+    func arrayShapesAreChecked(metadata: String) async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let store = try await database.store()
+        _ = try await store.append(lines: [Fixtures.instance("exec-01")])
+        let connection = try await database.connect(as: "mcledger_append")
+        let error = await #expect(throws: LedgerError.self) {
+            try await connection.execute(
+                "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], \(metadata), $5::int4[])",
+                [.textArray(["test-a", "test-b"]), .uuidArray([UUID(), UUID()]), .textArray(["Noted", "Noted"]),
+                 .jsonbArray(["{}", "{}"]), .int4Array([0, 0])])
+        }
+        #expect(error?.details["sqlstate"] == "MLIN1")
+        #expect(try await store.count() == 1)
+        let report = try await Verifier(store: store).verify()
+        #expect(report.ok, "\(report)")
+    }
 }
 
 @Suite("Drafts: the next batch checked while one commits")

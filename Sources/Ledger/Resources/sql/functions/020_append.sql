@@ -64,6 +64,9 @@ DECLARE
     recorded_text text;
     stale_stream text;
     stale_base int;
+    versions int[];
+    chain bytea;
+    hashes bytea[] := '{}';
 BEGIN
     IF n = 0 THEN
         RETURN;
@@ -72,6 +75,16 @@ BEGIN
        OR coalesce(cardinality(p_data), -1) <> n OR coalesce(cardinality(p_metadata), -1) <> n
        OR coalesce(cardinality(p_bases), -1) <> n THEN
         RAISE EXCEPTION 'append_events: the six arrays must have the same length (% streams)', n
+            USING ERRCODE = 'MLIN1';
+    END IF;
+    -- The chain reads the arrays by subscript 1..n and the insert by unnest():
+    -- on any other shape the two would pair different elements, and a stored
+    -- hash would not be the hash of its row.
+    IF array_ndims(p_streams) <> 1 OR array_ndims(p_event_ids) <> 1 OR array_ndims(p_types) <> 1
+       OR array_ndims(p_data) <> 1 OR array_ndims(p_metadata) <> 1 OR array_ndims(p_bases) <> 1
+       OR array_lower(p_streams, 1) <> 1 OR array_lower(p_event_ids, 1) <> 1 OR array_lower(p_types, 1) <> 1
+       OR array_lower(p_data, 1) <> 1 OR array_lower(p_metadata, 1) <> 1 OR array_lower(p_bases, 1) <> 1 THEN
+        RAISE EXCEPTION 'append_events: the six arrays must be one-dimensional and start at index 1'
             USING ERRCODE = 'MLIN1';
     END IF;
     IF array_position(p_bases, NULL) IS NOT NULL OR 0 > ANY (p_bases) THEN
@@ -103,21 +116,36 @@ BEGIN
     recorded_at := greatest(clock_timestamp(), head_at);
     recorded_text := mcledger.canonical_time(recorded_at);
 
-    INSERT INTO mcledger.events (position, stream, version, event_id, type, data, metadata, recorded_at, hash)
-    SELECT c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata, append_events.recorded_at,
-           mcledger.hash_chain(head_hash,
-               mcledger.canonical_bytes(c.position, c.stream, c.version, c.event_id, c.type, c.data, c.metadata,
-                                        recorded_text))
-               OVER (ORDER BY c.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    -- Each stream's versions continue its stated head, in batch order.
+    SELECT array_agg(v.version ORDER BY v.ord) INTO versions
     FROM (
-        SELECT head_position + i.ord AS position, i.stream,
-               (first_value(i.base) OVER w + row_number() OVER w)::int AS version,
-               i.event_id, i.type, i.data, coalesce(i.metadata, '{}'::jsonb) AS metadata
-        FROM unnest(p_streams, p_event_ids, p_types, p_data, p_metadata, p_bases)
-             WITH ORDINALITY AS i(stream, event_id, type, data, metadata, base, ord)
+        SELECT i.ord, (first_value(i.base) OVER w + row_number() OVER w)::int AS version
+        FROM unnest(p_streams, p_bases) WITH ORDINALITY AS i(stream, base, ord)
         WINDOW w AS (PARTITION BY i.stream ORDER BY i.ord)
-    ) c
-    ORDER BY c.position;
+    ) v;
+
+    -- The chain, event after event: a loop of plpgsql expressions (each one
+    -- planned once per session, canonical_bytes inlined) costs less per event
+    -- than the hash_chain aggregate, which calls a plpgsql function per row.
+    chain := head_hash;
+    FOR i IN 1..n LOOP
+        chain := sha256(chain || mcledger.canonical_bytes(
+            head_position + i, p_streams[i], versions[i], p_event_ids[i], p_types[i], p_data[i],
+            coalesce(p_metadata[i], '{}'::jsonb), recorded_text));
+        hashes[i] := chain;
+    END LOOP;
+
+    -- Set-returning functions in the select list advance in lock step (the
+    -- arrays have one length) and stream their rows: unnest() in FROM would
+    -- first copy the whole batch into a tuplestore.
+    INSERT INTO mcledger.events (position, stream, version, event_id, type, data, metadata, recorded_at, hash)
+    SELECT i.position, i.stream, i.version, i.event_id, i.type, i.data, coalesce(i.metadata, '{}'::jsonb),
+           append_events.recorded_at, i.hash
+    FROM (
+        SELECT head_position + generate_series(1, n) AS position, unnest(p_streams) AS stream,
+               unnest(versions) AS version, unnest(p_event_ids) AS event_id, unnest(p_types) AS type,
+               unnest(p_data) AS data, unnest(p_metadata) AS metadata, unnest(hashes) AS hash
+    ) i;
 
     first_position := head_position + 1;
     last_position := head_position + n;
