@@ -129,7 +129,7 @@ extension Routes {
                 rest.limit = filter.limit == nil ? nil : remaining
                 let connection = try await services.pool.lease()
                 do {
-                    // Lines rendered by PostgreSQL, the next page fetched while this one is written.
+                    // Lines rendered from binary columns (HistoryLines), the next page fetched while this one is written.
                     try await EventStore(connection: connection).readLines(rest, pageSize: ReadLimits.pageSize) { lines in
                         try await writer.write(Self.ndjson(lines))
                         return true

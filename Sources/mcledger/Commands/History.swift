@@ -54,7 +54,7 @@ struct History: AsyncParsableCommand {
             let writer = HistoryWriter(format: format)
             await writer.begin()
             if format == .ndjson {
-                // Lines rendered by PostgreSQL (the same bytes as RecordedEvent.json).
+                // Lines rendered from binary columns (the same bytes as RecordedEvent.json).
                 try await store.readLines(filter) { lines in
                     await writer.write(lines)
                     return true
@@ -110,7 +110,7 @@ actor HistoryWriter {
         }
     }
 
-    /// NDJSON lines as the database rendered them.
+    /// NDJSON lines as HistoryLines rendered them.
     func write(_ lines: HistoryLines) {
         lines.forEach { line in
             out.write(bytes: line)
