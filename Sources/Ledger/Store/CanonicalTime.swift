@@ -29,7 +29,7 @@ struct CanonicalTime {
             rest += Self.microsecondsPerDay
             days -= 1
         }
-        (year, month, day) = Self.civil(daysSince1970: days + Self.postgresEpochDays)
+        (year, month, day) = CivilDate.of(daysSince1970: days + Self.postgresEpochDays)
         microsecondOfDay = rest
         isFinite = true
     }
@@ -61,19 +61,5 @@ struct CanonicalTime {
         HistoryLines.writeDigits(value, count: digits, into: out, at: &at)
         out[at] = UInt8(ascii: separator)
         at += 1
-    }
-
-    /// The proleptic Gregorian date of a day number (days since 1970-01-01,
-    /// negative before), astronomical years (Howard Hinnant's `civil_from_days`).
-    static func civil(daysSince1970 days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let day = Int(dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
-        let month = Int(shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9)
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 extension DemoScenario {
     /// The fixed pieces of the lines, as text, built once per generator so
@@ -83,19 +84,11 @@ extension DemoScenario {
         }
 
         /// `YYYY-MM-DDTHH:MM:SS` of a second counted from 1970-01-01T00:00:00Z
-        /// (proleptic Gregorian; H. Hinnant's civil_from_days).
+        /// (proleptic Gregorian).
         private static func secondText(_ seconds: Int64) -> String {
             let days = floorDivide(seconds, 86_400)
             let secondOfDay = Int(seconds - days * 86_400)
-            let z = days + 719_468
-            let era = (z >= 0 ? z : z - 146_096) / 146_097
-            let dayOfEra = z - era * 146_097
-            let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-            let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-            let monthIndex = (5 * dayOfYear + 2) / 153
-            let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-            let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-            let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+            let (year, month, day) = CivilDate.of(daysSince1970: days)
             let padded = DemoScenario.padded
             return padded(Int(year), 4) + "-" + padded(Int(month), 2) + "-" + padded(Int(day), 2) + "T"
                 + padded(secondOfDay / 3_600, 2) + ":" + padded(secondOfDay / 60 % 60, 2) + ":"
