@@ -2,7 +2,7 @@
 import PackageDescription
 
 // Targets are layers, each importing only the one below:
-// CLibPQ -> Ledger -> Projections -> mcledger. Test helpers live in their own target.
+// CLibPQ (and CSpawn) -> Ledger -> Projections -> mcledger. Test helpers live in their own target.
 let package = Package(
     name: "mcledger",
     platforms: [.macOS(.v14)],
@@ -26,10 +26,14 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // One C function Swift cannot reach: glibc's closefrom file action for
+        // posix_spawn (declared only under _GNU_SOURCE).
+        .target(name: "CSpawn"),
         .target(
             name: "Ledger",
             dependencies: [
                 "CLibPQ",
+                "CSpawn",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -39,6 +39,17 @@ public actor TestCluster {
         return cluster
     }
 
+    /// A cluster of its own (not the shared one) under a fresh directory in the
+    /// temp folder, not started yet; a watchdog stops it and removes the
+    /// directory when the test process ends, however it ends.
+    public static func separateCluster(settings: [String: String] = [:]) throws -> EmbeddedCluster {
+        let home = URL(fileURLWithPath: NSTemporaryDirectory())
+            .appendingPathComponent("mcledger-own-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let cluster = EmbeddedCluster(home: home, settings: settings, fastInit: true)
+        try Watchdog.cleanUp(after: [cluster], removing: home)
+        return cluster
+    }
+
     /// A new database, cloned from the migrated template, for one suite or test.
     public func freshDatabase() async throws -> TestDatabase {
         let cluster = try await cluster()

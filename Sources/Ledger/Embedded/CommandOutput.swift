@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 /// The result of running a helper program (initdb, pg_ctl, ...).
@@ -12,6 +13,12 @@ struct CommandOutput: Sendable {
     /// start` leaves a server running that would inherit Process's exit
     /// notification descriptor, and Process would then wait for the server.
     /// Output goes to a file for the same reason (a pipe would never reach EOF).
+    /// Every descriptor above stderr is closed in the child: the server that
+    /// `pg_ctl start` leaves running would otherwise hold whatever the caller
+    /// had open at that moment (another child's output pipe, whose reader
+    /// would then wait for EOF until the server stops; a listening socket;
+    /// the cluster's lock file), because Foundation opens its pipes and
+    /// files without close-on-exec.
     static func run(_ executable: String, _ arguments: [String], asServerUser: Bool, allowFailure: Bool, workingDirectory: URL) throws(LedgerError) -> CommandOutput {
         // As the server user, start in "/": it may not be allowed into the caller's directory.
         let argv = asServerUser
@@ -27,6 +34,10 @@ struct CommandOutput: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, capture, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let closing = mcledger_spawn_close_from(&actions, 3)
+        guard closing == 0 else {
+            throw LedgerError(.databaseUnavailable, "cannot prepare to run \(argv[0]): \(String(cString: strerror(closing)))")
+        }
 
         let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
