@@ -37,6 +37,19 @@ public enum CLI {
         return try outcome.get()
     }
 
+    /// Longest one run may take before it is killed and the test fails
+    /// (the slowest, the benchmark's smallest sizes, take about a minute).
+    public static let runTimeout: TimeInterval = 900
+    /// How long the output may stay open after `mcledger` exited: only a
+    /// process it left running (a leaked descriptor) could hold it open.
+    public static let drainTimeout: TimeInterval = 30
+
+    /// A run that did not finish: killed at `runTimeout`, or its output held
+    /// open by another process after it exited.
+    public struct Unfinished: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     private static func runBlocking(_ arguments: [String], database: TestDatabase?, stdin: String, environment: [String: String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
@@ -56,13 +69,32 @@ public enum CLI {
             try? input.fileHandleForWriting.close()
         }
         writer.start()
-        let errorBox = DataBox()
-        let errorReader = Thread { errorBox.data = error.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let outputBox = DataBox(), errorBox = DataBox()
+        Thread { outputBox.data = output.fileHandleForReading.readDataToEndOfFile() }.start()
+        Thread { errorBox.data = error.fileHandleForReading.readDataToEndOfFile() }.start()
+
+        // Waits with deadlines, so that a hang fails this test instead of the whole run.
+        let command = "mcledger \(arguments.joined(separator: " "))"
+        let killAt = Date(timeIntervalSinceNow: runTimeout)
+        while process.isRunning {
+            if Date() >= killAt {
+                process.terminate()
+                usleep(2_000_000)
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+                for _ in 0..<2000 where !errorBox.isSet { usleep(1000) }
+                throw Unfinished(description: "\(command) did not finish within \(Int(runTimeout)) s and was killed; it printed on stderr:\n\(errorBox.data.suffix(4000))")
+            }
+            usleep(2000)
+        }
         process.waitUntilExit()
-        while !errorBox.isSet { usleep(1000) }
-        return Result(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: errorBox.data, as: UTF8.self))
+        let drainedBy = Date(timeIntervalSinceNow: drainTimeout)
+        while !(outputBox.isSet && errorBox.isSet) {
+            if Date() >= drainedBy {
+                throw Unfinished(description: "\(command) exited with status \(process.terminationStatus), but its stdout or stderr was still open \(Int(drainTimeout)) s later: another process (one it started?) holds the pipe")
+            }
+            usleep(1000)
+        }
+        return Result(status: process.terminationStatus, stdout: String(decoding: outputBox.data, as: UTF8.self), stderr: String(decoding: errorBox.data, as: UTF8.self))
     }
 }
 
