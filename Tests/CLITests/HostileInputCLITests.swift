@@ -34,7 +34,7 @@ struct HostileInputCLITests {
         environment["MCLEDGER_DATABASE_URL"] = database.conninfo
         process.environment = environment
         let errors = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-cli-\(UUID()).err")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: errors.path, contents: nil))
         defer { try? FileManager.default.removeItem(at: errors) }
         let errorHandle = try FileHandle(forWritingTo: errors)
         process.standardOutput = FileHandle.nullDevice
@@ -106,7 +106,7 @@ struct HostileInputCLITests {
     func twoHundredMegabyteFileIsRefusedInBoundedMemory() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-cli-\(UUID()).ndjson")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: url.path, contents: nil))
         defer { try? FileManager.default.removeItem(at: url) }
         let handle = try FileHandle(forWritingTo: url)
         try handle.write(contentsOf: Data((Fixtures.instance("exec-01") + "\n").utf8))
