@@ -62,6 +62,8 @@ public enum CLI {
         process.standardInput = input
         process.standardOutput = output
         process.standardError = error
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
         // Feed stdin and drain both outputs concurrently so no pipe fills up.
         let writer = Thread {
@@ -70,29 +72,26 @@ public enum CLI {
         }
         writer.start()
         let outputBox = DataBox(), errorBox = DataBox()
-        Thread { outputBox.data = output.fileHandleForReading.readDataToEndOfFile() }.start()
-        Thread { errorBox.data = error.fileHandleForReading.readDataToEndOfFile() }.start()
+        let drained = DispatchGroup()
+        for (pipe, box) in [(output, outputBox), (error, errorBox)] {
+            drained.enter()
+            Thread {
+                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                drained.leave()
+            }.start()
+        }
 
         // Waits with deadlines, so that a hang fails this test instead of the whole run.
         let command = "mcledger \(arguments.joined(separator: " "))"
-        let killAt = Date(timeIntervalSinceNow: runTimeout)
-        while process.isRunning {
-            if Date() >= killAt {
-                process.terminate()
-                usleep(2_000_000)
-                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                for _ in 0..<2000 where !errorBox.isSet { usleep(1000) }
-                throw Unfinished(description: "\(command) did not finish within \(Int(runTimeout)) s and was killed; it printed on stderr:\n\(errorBox.data.suffix(4000))")
-            }
-            usleep(2000)
+        if exited.wait(timeout: .now() + runTimeout) == .timedOut {
+            process.terminate()
+            if exited.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            _ = drained.wait(timeout: .now() + 2)
+            throw Unfinished(description: "\(command) did not finish within \(Int(runTimeout)) s and was killed; it printed on stderr:\n\(String(decoding: errorBox.data.suffix(4000), as: UTF8.self))")
         }
         process.waitUntilExit()
-        let drainedBy = Date(timeIntervalSinceNow: drainTimeout)
-        while !(outputBox.isSet && errorBox.isSet) {
-            if Date() >= drainedBy {
-                throw Unfinished(description: "\(command) exited with status \(process.terminationStatus), but its stdout or stderr was still open \(Int(drainTimeout)) s later: another process (one it started?) holds the pipe")
-            }
-            usleep(1000)
+        if drained.wait(timeout: .now() + drainTimeout) == .timedOut {
+            throw Unfinished(description: "\(command) exited with status \(process.terminationStatus), but its stdout or stderr was still open \(Int(drainTimeout)) s later: another process (one it started?) holds the pipe")
         }
         return Result(status: process.terminationStatus, stdout: String(decoding: outputBox.data, as: UTF8.self), stderr: String(decoding: errorBox.data, as: UTF8.self))
     }
@@ -105,5 +104,4 @@ private final class DataBox: @unchecked Sendable {
         get { lock.lock(); defer { lock.unlock() }; return stored ?? Data() }
         set { lock.lock(); stored = newValue; lock.unlock() }
     }
-    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return stored != nil }
 }
