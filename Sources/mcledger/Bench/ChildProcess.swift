@@ -4,8 +4,8 @@ import Ledger
 /// A program the benchmark runs as its own process, timed, with its peak
 /// memory (its `VmHWM`, polled while it runs).
 ///
-/// posix_spawn and waitpid rather than Foundation's Process, which reaps the
-/// child on a thread of its own.
+/// `Spawn` (posix_spawn, no inherited descriptors) and waitpid rather than
+/// Foundation's Process, which reaps the child on a thread of its own.
 struct ChildProcess {
     /// How a run ended.
     struct Outcome {
@@ -24,26 +24,10 @@ struct ChildProcess {
     /// `environment` added to this process's.
     static func start(_ arguments: [String], input: String? = nil, output: String? = nil, errors: String? = nil,
                       environment: [String: String] = [:]) throws(LedgerError) -> ChildProcess {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, errors ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-
         var merged = ProcessInfo.processInfo.environment
         for (name, value) in environment { merged[name] = value }
-        let cArguments: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        let cEnvironment: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            cArguments.forEach { free($0) }
-            cEnvironment.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
-        guard spawned == 0 else {
-            throw LedgerError(.internal, "cannot run \(arguments[0]): \(String(cString: strerror(spawned)))")
-        }
+        let pid = try Spawn.start(arguments, input: input ?? "/dev/null", output: output ?? "/dev/null",
+                                  errors: errors ?? "/dev/null", environment: merged, failing: .internal)
         return ChildProcess(pid: pid, started: Date(), command: arguments.joined(separator: " "))
     }
 
