@@ -5,10 +5,11 @@ import Testing
 
 @Suite("Embedded cluster")
 struct EmbeddedClusterTests {
-    // Found when CI hung: the shared test cluster was started while another
-    // test had `mcledger`'s output pipe open; the server inherited the pipe's
-    // write end, so that test's reader waited for EOF until the server
-    // stopped, and the server stopped only after the test run ended.
+    // Found after CI hung at the end of the tests: when the shared test
+    // cluster starts while another test has `mcledger`'s output pipe open,
+    // the server inherited the pipe's write end, so that test's reader waited
+    // for EOF until the server stopped, and the server stops only after the
+    // test run ends.
     @Test("a server started while the caller holds a pipe and a file open inherits neither: the pipe's reader gets EOF")
     func serverInheritsNoDescriptor() async throws {
         let cluster = try TestCluster.separateCluster(settings: ["max_connections": "10", "shared_buffers": "16MB"])

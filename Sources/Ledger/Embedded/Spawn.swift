@@ -8,8 +8,9 @@ import Foundation
 /// spawned as is would hold whatever this process had open at that moment:
 /// another child's output pipe (whose reader then waits for EOF as long as
 /// the program runs), a listening socket, a lock file. That matters most for
-/// `pg_ctl start`, whose server outlives the call; it was a CI run hung for
-/// 90 minutes on a test whose pipe the shared test cluster's server held.
+/// `pg_ctl start`, whose server outlives the call (the likely cause of a CI
+/// run that hung until its limit: a test waiting for EOF on a pipe that the
+/// shared test cluster's server held).
 public enum Spawn {
     /// Starts `arguments[0]` (a path) with `arguments`, stdin from `input`,
     /// stdout to `output` and stderr to `errors` (created or truncated; stderr
