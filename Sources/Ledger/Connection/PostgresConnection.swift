@@ -81,11 +81,7 @@ public actor PostgresConnection {
     @discardableResult
     public func execute(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
         if deferredBegin != nil { return try pipeline([(sql, parameters)])[0] }
-        let connection = try live()
-        let result = withBoundParameters(parameters) { count, types, values, lengths, formats in
-            PQexecParams(connection, sql, count, types, values, lengths, formats, 0)
-        }
-        return try consume(result, sql: sql)
+        return try execute(sql, parameters, resultFormat: 0)
     }
 
     /// Like ``execute(_:_:)-(String,_)``, but the result's values are in
@@ -93,9 +89,14 @@ public actor PostgresConnection {
     /// that decode it themselves (``HistoryLines``).
     public func executeBinary(_ sql: String, _ parameters: [SQLParameter] = []) throws(LedgerError) -> QueryResult {
         try flushDeferredBegin()
+        return try execute(sql, parameters, resultFormat: 1)
+    }
+
+    /// One unnamed statement; `resultFormat` 0 is text, 1 binary.
+    private func execute(_ sql: String, _ parameters: [SQLParameter], resultFormat: Int32) throws(LedgerError) -> QueryResult {
         let connection = try live()
         let result = withBoundParameters(parameters) { count, types, values, lengths, formats in
-            PQexecParams(connection, sql, count, types, values, lengths, formats, 1)
+            PQexecParams(connection, sql, count, types, values, lengths, formats, resultFormat)
         }
         return try consume(result, sql: sql)
     }

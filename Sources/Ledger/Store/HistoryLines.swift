@@ -188,16 +188,17 @@ public struct HistoryLines: Sendable {
         }
     }
 
+    /// The byte ranges of a uuid's five dash-separated groups.
+    static let uuidGroups: [Range<Int>] = [0..<4, 4..<6, 6..<8, 8..<10, 10..<16]
+
     /// 8-4-4-4-12 lowercase hex, as `uuid::text` prints.
     static func writeUUID(_ bytes: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, at: inout Int) {
-        for (index, byte) in bytes.enumerated() {
-            if index == 4 || index == 6 || index == 8 || index == 10 {
+        for group in uuidGroups {
+            if group.lowerBound > 0 {
                 out[at] = UInt8(ascii: "-")
                 at += 1
             }
-            out[at] = JSONText.lowerHexDigit(byte >> 4)
-            out[at + 1] = JSONText.lowerHexDigit(byte & 0xF)
-            at += 2
+            writeHex(UnsafeBufferPointer(rebasing: bytes[group]), into: out, at: &at)
         }
     }
 
