@@ -56,7 +56,9 @@ extension Routes {
         router.post("/v1/projections/rebuild") { request, context -> Response in
             try context.require(.admin)
             let query = try QueryParameters(request, allowed: ["names"])
-            let requested = try query.string("names").map { $0.split(separator: ",").map(String.init) } ?? []
+            // Empty pieces are kept, so that "counts," or "," is refused as a
+            // list with an empty name instead of being read as "all".
+            let requested = try query.string("names").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
             let names: [String]
             do throws(LedgerError) {
                 names = try Projector.validate(requested)
