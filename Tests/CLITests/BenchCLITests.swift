@@ -25,6 +25,8 @@ struct BenchCLITests {
 
     @Test("bad options are usage errors naming the option", arguments: [
         (["--workloads", "append,nope"], "unknown workload 'nope'"),
+        (["--workloads", "append,"], "unknown workload ''"),
+        (["--clients", "16,,64"], "--clients"),
         (["--clients", "0"], "--clients"),
         (["--events", "10"], "--events"),
     ])

@@ -44,7 +44,8 @@ struct Bench: AsyncParsableCommand {
     }
 
     func clientCounts() throws -> [Int] {
-        let counts = clients.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        // Empty pieces are kept (and refused): "16,,64" is a typo, not "16,64".
+        let counts = clients.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...512).contains($0) } ?? false }) else {
             throw ValidationError("--clients must list numbers between 1 and 512, got '\(clients)'")
         }
@@ -53,7 +54,7 @@ struct Bench: AsyncParsableCommand {
 
     func selectedWorkloads() throws -> Set<BenchWorkload> {
         var selected = Set<BenchWorkload>()
-        for name in workloads.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for name in workloads.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
             guard let workload = BenchWorkload(rawValue: name) else {
                 throw ValidationError("unknown workload '\(name)'; the workloads are: \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", "))")
             }
