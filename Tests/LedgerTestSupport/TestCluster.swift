@@ -24,14 +24,9 @@ public actor TestCluster {
     }
 
     private static func start() async throws -> EmbeddedCluster {
-        let home = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("mcledger-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        let cluster = EmbeddedCluster(
-            home: home,
-            settings: ["fsync": "off", "full_page_writes": "off", "max_connections": "300", "shared_buffers": "128MB"],
-            fastInit: true)
+        let cluster = try separateCluster(
+            settings: ["fsync": "off", "full_page_writes": "off", "max_connections": "300", "shared_buffers": "128MB"])
         _ = try await cluster.start()
-        try Watchdog.cleanUp(after: [cluster], removing: cluster.home)
         try await cluster.ensureDatabase(Self.templateName)
         let connection = try await PostgresConnection.connect(cluster.conninfo(database: Self.templateName))
         try await Migrator().migrate(connection)
@@ -44,7 +39,7 @@ public actor TestCluster {
     /// directory when the test process ends, however it ends.
     public static func separateCluster(settings: [String: String] = [:]) throws -> EmbeddedCluster {
         let home = URL(fileURLWithPath: NSTemporaryDirectory())
-            .appendingPathComponent("mcledger-own-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            .appendingPathComponent("mcledger-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         let cluster = EmbeddedCluster(home: home, settings: settings, fastInit: true)
         try Watchdog.cleanUp(after: [cluster], removing: home)
         return cluster

@@ -28,7 +28,7 @@ struct CommandOutput: Sendable {
                 throw LedgerError(.databaseUnavailable, "waiting for \(executable) failed: \(String(cString: strerror(errno)))")
             }
         }
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let exitCode = Spawn.exitCode(waitStatus: status)
         let output = (try? String(contentsOfFile: capture, encoding: .utf8)) ?? ""
         if exitCode != 0 && !allowFailure {
             let name = URL(fileURLWithPath: executable).lastPathComponent

@@ -49,4 +49,10 @@ public enum Spawn {
         }
         return pid
     }
+
+    /// The exit code of a reaped child from its waitpid status: its own code,
+    /// or 128 + the signal that ended it (as a shell reports it).
+    public static func exitCode(waitStatus status: Int32) -> Int32 {
+        (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
 }

@@ -69,7 +69,7 @@ struct ChildProcess {
                     peak = max(peak, Self.peakResidentBytes(pid))
                     usleep(Self.pollMicroseconds)
                 }
-                let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                let exitCode = Spawn.exitCode(waitStatus: status)
                 continuation.resume(returning: .success(Outcome(
                     exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak)))
             }
