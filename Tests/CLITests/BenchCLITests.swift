@@ -18,9 +18,29 @@ struct BenchCLITests {
         #expect(rows.contains { $0.contains("history: all 1,000 events") })
         #expect(rows.contains { $0.contains("rebuild readiness + counts over 3,000 events") })
         #expect(result.stdout.contains("grown from 1,000 to 3,000 events"))
+        let flush = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("The disk under the cluster: ") }, "\(result.stdout)")
+        let flushes = flush.dropFirst("The disk under the cluster: ".count).prefix { $0 != " " }.filter(\.isNumber)
+        #expect((Int(String(flushes)) ?? 0) > 0, "\(flush)")
         let started = try #require(result.stderr.split(separator: "\n").first { $0.contains("starting a throwaway cluster in ") })
         let home = String(started.split(separator: " ").last ?? "")
         #expect(home.contains("mcledger-bench-") && !FileManager.default.fileExists(atPath: home), "\(home) is left behind")
+    }
+
+    @Test("the HTTP rows: appends through serve and, on the same serve, the no-database ceiling, each against one-row transactions")
+    func httpRows() async throws {
+        let result = try await CLI.run(["bench", "--workloads", "http", "--clients", "2", "--seconds", "1", "--events", "1000"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| workload") }
+        #expect(rows.count == 2, "\(result.stdout)")
+        let appends = try #require(rows.first { $0.hasPrefix("| single-event appends, 2 clients") }, "\(result.stdout)")
+        let ceiling = try #require(rows.first { $0.hasPrefix("| HTTP ceiling, 2 clients: `GET /healthz`") }, "\(result.stdout)")
+        #expect(appends.contains("events/s") && appends.contains("tx/s"), "\(appends)")
+        #expect(ceiling.contains("requests/s") && ceiling.contains("tx/s"), "\(ceiling)")
+        // Both compare against the same one-row transactions: the baseline cell is the same.
+        let cells = { (row: Substring) in row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        #expect(cells(appends)[2] == cells(ceiling)[2], "\(appends)\n\(ceiling)")
+        #expect(cells(ceiling)[3].hasSuffix("x"), "\(ceiling)")
+        #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
     }
 
     @Test("bad options are usage errors naming the option", arguments: [

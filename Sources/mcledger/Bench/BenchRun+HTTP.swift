@@ -57,6 +57,21 @@ extension BenchRun {
                     baseline: "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s", ratio: ratio,
                     latency: String(format: "%.2f / %.2f vs ", ledger.p50 * 1000, ledger.p99 * 1000) + BenchFormat.percentiles(plain.latencies),
                     target: count == 16 ? ">= 2x" : "", met: count == 16 ? ratio >= 2 : nil))
+                StandardError.write("bench: \(count) HTTP clients on GET /healthz for \(seconds) s (wrk): the same serve doing no database work\n")
+                let ceilingReport = file("wrk-\(count)-healthz.txt")
+                _ = try await ChildProcess.run(
+                    [wrk, "-t", String(min(2, count)), "-c", String(count), "-d", "\(Int(seconds.rounded(.up)))s", "--latency",
+                     "http://127.0.0.1:\(port)/healthz"],
+                    output: ceilingReport, errors: file("wrk-\(count)-healthz.err"))
+                let ceiling = try WrkReport(path: ceilingReport)
+                guard ceiling.failures == 0 else {
+                    throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(ceilingReport))")
+                }
+                rows.append(.init(
+                    workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
+                    mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s",
+                    baseline: "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s", ratio: ceiling.rate / max(plain.rate, 1),
+                    latency: String(format: "%.2f / %.2f", ceiling.p50 * 1000, ceiling.p99 * 1000)))
             }
         } catch {
             server.signal(SIGKILL)
@@ -78,7 +93,10 @@ extension BenchRun {
         note("HTTP: \(BenchFormat.grouped(acknowledged)) appends acknowledged with 201, \(BenchFormat.grouped(stored)) stored "
              + "(requests in flight when wrk stopped may commit unseen), in \(BenchFormat.grouped(transactions)) transactions "
              + String(format: "(%.1f events per commit); ", Double(stored) / Double(max(transactions, 1)))
-             + "serve exited \(served.exitCode) on SIGTERM; peak RSS is the serve process's.")
+             + "serve exited \(served.exitCode) on SIGTERM; peak RSS is the serve process's. "
+             + "The HTTP ceiling rows are wrk's GET /healthz against the same serve with as many connections: "
+             + "the least any request costs there (HTTP parsing, routing, middleware, the response, and wrk on the same cores), "
+             + "so no append through serve can go faster than that row.")
     }
 
     /// Completed operations and their latencies.

@@ -82,6 +82,15 @@ final class BenchRun {
         let build = "release build"
         #endif
         let memory = ProcessInfo.processInfo.physicalMemory >> 30
+        let flush: String
+        switch Self.flushRate(in: home.path) {
+        case .success(let perSecond):
+            flush = "The disk under the cluster: \(BenchFormat.grouped(Int(perSecond.rounded()))) flushes/s "
+                + String(format: "(one 8 kB write + fdatasync, %.0f us each, 2 s, pg_test_fsync's test)", 1e6 / max(perSecond, 1))
+                + ": a commit's flush is what group commit shares, and the less it costs, the less sharing it saves."
+        case .failure(let error):
+            flush = "The disk's flush rate was not measured: \(error.message)."
+        }
         return """
             # mcledger bench, \(Timestamps.rfc3339(Date()))
 
@@ -89,9 +98,32 @@ final class BenchRun {
             PostgreSQL \(settings.string(0, 0) ?? "?") on a throwaway cluster (Unix socket), fsync=\(settings.string(0, 1) ?? "?"), \
             synchronous_commit=\(settings.string(0, 2) ?? "?"), shared_buffers=\(settings.string(0, 3) ?? "?"), \
             max_wal_size=\(settings.string(0, 4) ?? "?"), wal_buffers=\(settings.string(0, 5) ?? "?"); otherwise defaults.
+            \(flush)
             Baseline table (same shape as mcledger.events' identity and uniqueness): \(BenchSQL.plainTableSummary).
 
             """
+    }
+
+    /// Flushes per second of one 8 kB write followed by `fdatasync` on a
+    /// scratch file in `directory`, for 2 s (what a commit waits for).
+    static func flushRate(in directory: String) -> Result<Double, LedgerError> {
+        let path = directory + "/flush-test"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { return .failure(LedgerError(.internal, "cannot create \(path): \(String(cString: strerror(errno)))")) }
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: 8192)
+        let started = Date()
+        var flushes = 0
+        while Date().timeIntervalSince(started) < 2 {
+            let written = block.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+            guard written == block.count else { return .failure(LedgerError(.internal, "write to \(path): \(String(cString: strerror(errno)))")) }
+            guard fdatasync(fd) == 0 else { return .failure(LedgerError(.internal, "fdatasync of \(path): \(String(cString: strerror(errno)))")) }
+            flushes += 1
+        }
+        return .success(Double(flushes) / Date().timeIntervalSince(started))
     }
 
     func footer() -> String {
