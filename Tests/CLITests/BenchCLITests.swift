@@ -12,9 +12,14 @@ struct BenchCLITests {
         ])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| workload") }
-        #expect(rows.count == 7, "\(result.stdout)")
+        #expect(rows.count == 8, "\(result.stdout)")
         let bulk = rows.first { $0.contains("bulk append: 1,000 domain events") }
         #expect(bulk?.contains("events/s") == true && bulk?.contains("rows/s") == true, "\(result.stdout)")
+        // The batched INSERT reference stored every row (the run checks the count) and has a ratio to the same COPY.
+        let reference = try #require(rows.first { $0.contains("reference, not a target: the same rows as parameter arrays") }, "\(result.stdout)")
+        let cells = reference.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(cells[1].hasSuffix("rows/s") && cells[3].hasSuffix("x") && cells[2] == bulk?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[2],
+                "\(reference)")
         #expect(rows.contains { $0.contains("history: all 1,000 events") })
         #expect(rows.contains { $0.contains("rebuild readiness + counts over 3,000 events") })
         #expect(result.stdout.contains("grown from 1,000 to 3,000 events"))

@@ -43,6 +43,72 @@ extension BenchRun {
             mcledger: BenchFormat.rate(events, append.seconds, "events"), baseline: BenchFormat.rate(events, copy.seconds, "rows"),
             ratio: ratio, latency: String(format: "%.1f s vs %.1f s", append.seconds, copy.seconds), peakRSS: append.peakRSS,
             target: ">= 0.8x", met: ratio >= 0.8))
+        try await batchedInsert(first: first, events: events, copySeconds: copy.seconds, into: &table)
+    }
+
+    /// A reference, not a workload of the issue: the same rows sent as
+    /// parameter arrays, `batch` per `INSERT ... SELECT unnest(...)` and
+    /// COMMIT (one round trip each, as `append_events` travels), into a copy
+    /// of the plain table: what a write path that is a statement rather than
+    /// COPY costs PostgreSQL with no chain, no checks and no client work
+    /// (the arrays are built before the clock starts), next to the same COPY.
+    private func batchedInsert(first: Int, events: Int, copySeconds: Double, into table: inout BenchTable,
+                               batch: Int = AppendLimits.maxBatchEvents) async throws(LedgerError) {
+        try await connection.executeScript("CREATE TABLE public.plain_batched (LIKE public.plain_events INCLUDING ALL)")
+        var chunks: [[SQLParameter]] = []
+        var position = first
+        while position < first + events {
+            let rows = try await connection.execute("""
+                SELECT stream, version, event_id::text, type, data::text, metadata::text FROM mcledger.events
+                WHERE position > $1::bigint AND position <= $2::bigint ORDER BY position
+                """, [.int8(position), .int8(min(position + batch, first + events))])
+            var streams: [String?] = [], versions: [Int32?] = [], ids: [UUID] = [], types: [String?] = []
+            var data: [String] = [], metadata: [String] = []
+            for row in 0..<rows.count {
+                guard let stream = rows.string(row, 0), let version = rows.int(row, 1),
+                      let id = rows.string(row, 2).flatMap(UUID.init(uuidString:)), let type = rows.string(row, 3),
+                      let body = rows.string(row, 4), let meta = rows.string(row, 5) else {
+                    throw LedgerError(.internal, "reading back event \(position + row + 1) for the batched INSERT reference")
+                }
+                streams.append(stream)
+                versions.append(Int32(clamping: version))
+                ids.append(id)
+                types.append(type)
+                data.append(body)
+                metadata.append(meta)
+            }
+            chunks.append([.int8(position), .textArray(streams), .int4Array(versions), .uuidArray(ids), .textArray(types),
+                           .jsonbArray(data), .jsonbArray(metadata)])
+            position += batch
+        }
+        let statement = PreparedStatement("bench_batched_insert", """
+            INSERT INTO public.plain_batched (position, stream, version, event_id, type, data, metadata)
+            SELECT $1::bigint + generate_series(1, cardinality($2::text[])), unnest($2::text[]), unnest($3::int4[]),
+                   unnest($4::uuid[]), unnest($5::text[]), unnest($6::jsonb[]), unnest($7::jsonb[])
+            """)
+        let inserter = try await PostgresConnection.connect(conninfo, applicationName: "mcledger-bench")
+        try await checkpoint()
+        StandardError.write("bench: the same rows as parameter arrays, \(batch) per INSERT ... SELECT unnest() transaction\n")
+        let started = Date()
+        do throws(LedgerError) {
+            for chunk in chunks {
+                _ = try await inserter.withTransaction { connection throws(LedgerError) in
+                    try connection.executeThenCommit(statement, chunk)
+                }
+            }
+        } catch {
+            await inserter.close()
+            throw error
+        }
+        let seconds = Date().timeIntervalSince(started)
+        await inserter.close()
+        let inserted = try await count("SELECT count(*) FROM public.plain_batched")
+        guard inserted == events else { throw LedgerError(.internal, "the batched INSERT stored \(inserted) rows, expected \(events)") }
+        table.add(.init(
+            workload: "reference, not a target: the same rows as parameter arrays, \(BenchFormat.grouped(batch)) per "
+                + "`INSERT ... SELECT unnest()` transaction (no chain, no checks, arrays built before the clock) vs the same psql `COPY FROM STDIN`",
+            mcledger: BenchFormat.rate(events, seconds, "rows"), baseline: BenchFormat.rate(events, copySeconds, "rows"),
+            ratio: copySeconds / seconds, latency: String(format: "%.1f s vs %.1f s", seconds, copySeconds)))
     }
 
     /// Writes the next `count` scenario lines to `path` as NDJSON.
