@@ -37,41 +37,32 @@ extension BenchRun {
             for count in clients {
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) HTTP clients for \(seconds) s (wrk)\n")
-                let report = file("wrk-\(count).txt")
-                _ = try await ChildProcess.run(
-                    [wrk, "-t", String(min(2, count)), "-c", String(count), "-d", "\(Int(seconds.rounded(.up)))s", "--latency",
-                     "-s", script, "http://127.0.0.1:\(port)/v1/events"],
-                    output: report, errors: file("wrk-\(count).err"), environment: ["BENCH_TOKEN": token])
-                let ledger = try WrkReport(path: report)
+                let ledger = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
+                                              script: script, token: token, name: "wrk-\(count)")
                 guard ledger.failures == 0 else {
-                    throw LedgerError(.internal, "\(ledger.failures) appends through serve were not acknowledged with 201 (see \(report) and \(file("serve.err")))")
+                    throw LedgerError(.internal, "\(ledger.failures) appends through serve were not acknowledged with 201 (see \(file("wrk-\(count).txt")) and \(file("serve.err")))")
                 }
                 acknowledged += ledger.requests
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) libpq connections, one-row transactions, for \(seconds) s\n")
                 let plain = try await Self.oneRowTransactions(target, clients: count, seconds: seconds)
+                let plainRate = "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s"
                 let ratio = ledger.rate / max(plain.rate, 1)
                 rows.append(.init(
                     workload: "single-event appends, \(count) clients: HTTP `serve` (wrk) vs libpq one-row INSERT transactions",
-                    mcledger: "\(BenchFormat.grouped(Int(ledger.rate.rounded()))) events/s",
-                    baseline: "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s", ratio: ratio,
+                    mcledger: "\(BenchFormat.grouped(Int(ledger.rate.rounded()))) events/s", baseline: plainRate, ratio: ratio,
                     latency: String(format: "%.2f / %.2f vs ", ledger.p50 * 1000, ledger.p99 * 1000) + BenchFormat.percentiles(plain.latencies),
                     target: count == 16 ? ">= 2x" : "", met: count == 16 ? ratio >= 2 : nil))
                 StandardError.write("bench: \(count) HTTP clients on GET /healthz for \(seconds) s (wrk): the same serve doing no database work\n")
-                let ceilingReport = file("wrk-\(count)-healthz.txt")
-                _ = try await ChildProcess.run(
-                    [wrk, "-t", String(min(2, count)), "-c", String(count), "-d", "\(Int(seconds.rounded(.up)))s", "--latency",
-                     "http://127.0.0.1:\(port)/healthz"],
-                    output: ceilingReport, errors: file("wrk-\(count)-healthz.err"))
-                let ceiling = try WrkReport(path: ceilingReport)
+                let ceiling = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/healthz",
+                                               name: "wrk-\(count)-healthz")
                 guard ceiling.failures == 0 else {
-                    throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(ceilingReport))")
+                    throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
                 }
                 rows.append(.init(
                     workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
-                    mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s",
-                    baseline: "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s", ratio: ceiling.rate / max(plain.rate, 1),
-                    latency: String(format: "%.2f / %.2f", ceiling.p50 * 1000, ceiling.p99 * 1000)))
+                    mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s", baseline: plainRate,
+                    ratio: ceiling.rate / max(plain.rate, 1), latency: String(format: "%.2f / %.2f", ceiling.p50 * 1000, ceiling.p99 * 1000)))
             }
         } catch {
             server.signal(SIGKILL)
@@ -97,6 +88,18 @@ extension BenchRun {
              + "The HTTP ceiling rows are wrk's GET /healthz against the same serve with as many connections: "
              + "the least any request costs there (HTTP parsing, routing, middleware, the response, and wrk on the same cores), "
              + "so no append through serve can go faster than that row.")
+    }
+
+    /// wrk with `clients` keep-alive connections (at most 2 threads) for
+    /// `seconds` against `url` (with `script`, and the token in BENCH_TOKEN,
+    /// if given); its report goes to NAME.txt, its stderr to NAME.err.
+    func runWrk(_ wrk: String, clients: Int, seconds: Double, url: String, script: String? = nil, token: String? = nil,
+                name: String) async throws(LedgerError) -> WrkReport {
+        var arguments = [wrk, "-t", String(min(2, clients)), "-c", String(clients), "-d", "\(Int(seconds.rounded(.up)))s", "--latency"]
+        if let script { arguments += ["-s", script] }
+        _ = try await ChildProcess.run(arguments + [url], output: file("\(name).txt"), errors: file("\(name).err"),
+                                       environment: token.map { ["BENCH_TOKEN": $0] } ?? [:])
+        return try WrkReport(path: file("\(name).txt"))
     }
 
     /// Completed operations and their latencies.
