@@ -17,9 +17,8 @@ struct BenchCLITests {
         #expect(bulk?.contains("events/s") == true && bulk?.contains("rows/s") == true, "\(result.stdout)")
         // The batched INSERT reference stored every row (the run checks the count) and has a ratio to the same COPY.
         let reference = try #require(rows.first { $0.contains("reference, not a target: the same rows as parameter arrays") }, "\(result.stdout)")
-        let cells = reference.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
-        #expect(cells[1].hasSuffix("rows/s") && cells[3].hasSuffix("x") && cells[2] == bulk?.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }[2],
-                "\(reference)")
+        let cells = Self.cells(reference)
+        #expect(cells[1].hasSuffix("rows/s") && cells[3].hasSuffix("x") && cells[2] == bulk.map(Self.cells)?[2], "\(reference)")
         #expect(rows.contains { $0.contains("history: all 1,000 events") })
         #expect(rows.contains { $0.contains("rebuild readiness + counts over 3,000 events") })
         #expect(result.stdout.contains("grown from 1,000 to 3,000 events"))
@@ -42,10 +41,14 @@ struct BenchCLITests {
         #expect(appends.contains("events/s") && appends.contains("tx/s"), "\(appends)")
         #expect(ceiling.contains("requests/s") && ceiling.contains("tx/s"), "\(ceiling)")
         // Both compare against the same one-row transactions: the baseline cell is the same.
-        let cells = { (row: Substring) in row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
-        #expect(cells(appends)[2] == cells(ceiling)[2], "\(appends)\n\(ceiling)")
-        #expect(cells(ceiling)[3].hasSuffix("x"), "\(ceiling)")
+        #expect(Self.cells(appends)[2] == Self.cells(ceiling)[2], "\(appends)\n\(ceiling)")
+        #expect(Self.cells(ceiling)[3].hasSuffix("x"), "\(ceiling)")
         #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
+    }
+
+    /// A markdown table row's cells: workload, mcledger, baseline, ratio, ...
+    static func cells(_ row: Substring) -> [String] {
+        row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     @Test("bad options are usage errors naming the option", arguments: [
