@@ -43,9 +43,14 @@ struct Bench: AsyncParsableCommand {
         _ = try selectedWorkloads()
     }
 
+    /// The items of a comma-separated option, trimmed. Empty items are kept
+    /// (and then refused): "16,,64" or "append," is a typo, not a shorter list.
+    static func items(_ list: String) -> [String] {
+        list.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     func clientCounts() throws -> [Int] {
-        // Empty pieces are kept (and refused): "16,,64" is a typo, not "16,64".
-        let counts = clients.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let counts = Self.items(clients).map { Int($0) }
         guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...512).contains($0) } ?? false }) else {
             throw ValidationError("--clients must list numbers between 1 and 512, got '\(clients)'")
         }
@@ -54,7 +59,7 @@ struct Bench: AsyncParsableCommand {
 
     func selectedWorkloads() throws -> Set<BenchWorkload> {
         var selected = Set<BenchWorkload>()
-        for name in workloads.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
+        for name in Self.items(workloads) {
             guard let workload = BenchWorkload(rawValue: name) else {
                 throw ValidationError("unknown workload '\(name)'; the workloads are: \(BenchWorkload.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -56,30 +56,17 @@ extension BenchRun {
                                batch: Int = AppendLimits.maxBatchEvents) async throws(LedgerError) {
         try await connection.executeScript("CREATE TABLE public.plain_batched (LIKE public.plain_events INCLUDING ALL)")
         var chunks: [[SQLParameter]] = []
+        let store = EventStore(connection: connection)
         var position = first
         while position < first + events {
-            let rows = try await connection.execute("""
-                SELECT stream, version, event_id::text, type, data::text, metadata::text FROM mcledger.events
-                WHERE position > $1::bigint AND position <= $2::bigint ORDER BY position
-                """, [.int8(position), .int8(min(position + batch, first + events))])
-            var streams: [String?] = [], versions: [Int32?] = [], ids: [UUID] = [], types: [String?] = []
-            var data: [String] = [], metadata: [String] = []
-            for row in 0..<rows.count {
-                guard let stream = rows.string(row, 0), let version = rows.int(row, 1),
-                      let id = rows.string(row, 2).flatMap(UUID.init(uuidString:)), let type = rows.string(row, 3),
-                      let body = rows.string(row, 4), let meta = rows.string(row, 5) else {
-                    throw LedgerError(.internal, "reading back event \(position + row + 1) for the batched INSERT reference")
-                }
-                streams.append(stream)
-                versions.append(Int32(clamping: version))
-                ids.append(id)
-                types.append(type)
-                data.append(body)
-                metadata.append(meta)
+            let page = try await store.page(HistoryFilter(), after: position, limit: min(batch, first + events - position))
+            let ids = page.compactMap { UUID(uuidString: $0.eventId) }
+            guard !page.isEmpty, ids.count == page.count else {
+                throw LedgerError(.internal, "reading back the events after position \(position) for the batched INSERT reference")
             }
-            chunks.append([.int8(position), .textArray(streams), .int4Array(versions), .uuidArray(ids), .textArray(types),
-                           .jsonbArray(data), .jsonbArray(metadata)])
-            position += batch
+            chunks.append([.int8(position), .textArray(page.map(\.stream)), .int4Array(page.map { Int32(clamping: $0.version) }),
+                           .uuidArray(ids), .textArray(page.map(\.type)), .jsonbArray(page.map(\.data)), .jsonbArray(page.map(\.metadata))])
+            position += page.count
         }
         let statement = PreparedStatement("bench_batched_insert", """
             INSERT INTO public.plain_batched (position, stream, version, event_id, type, data, metadata)
