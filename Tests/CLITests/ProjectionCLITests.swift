@@ -88,6 +88,29 @@ struct TimestampTests {
         #expect(Timestamps.rfc3339(date) == expected)
     }
 
+    @Test("rfc3339 prints what gmtime_r and printf print, from year 1 to past 9999")
+    func printedLikeGmtime() {
+        var generator = SystemRandomNumberGenerator()
+        var seconds: [Double] = [0, -0.0000004, 1.9999996, 59.9999995, 951_782_400.25, 1_709_164_799.999999,
+                                 -62_135_596_800, -62_135_596_800.5, 253_402_300_799.9999996, 253_402_300_800]
+        for _ in 0..<2_000 {
+            seconds.append(Double(Int64.random(in: -62_135_596_800...253_402_300_799, using: &generator))
+                           + Double(Int.random(in: 0..<1_000_000, using: &generator)) / 1_000_000)
+        }
+        for value in seconds.map({ Date(timeIntervalSince1970: $0).timeIntervalSince1970 }) {
+            var whole = floor(value)
+            var micros = Int(((value - whole) * 1_000_000).rounded())
+            if micros == 1_000_000 { whole += 1; micros = 0 }
+            var time = time_t(whole)
+            var parts = tm()
+            gmtime_r(&time, &parts)
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+                                  Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                                  Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
+            #expect(Timestamps.rfc3339(Date(timeIntervalSince1970: value)) == expected, "\(value) s")
+        }
+    }
+
     @Test("as-of the exact recordedAt of an event includes that event")
     func asOfExactTime() async throws {
         let database = try await TestCluster.shared.freshDatabase()

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Service
 import Testing
 
 @Suite("HTTP: health, readiness probe, metrics, OpenAPI")
@@ -14,6 +15,17 @@ struct OperationsTests {
             #expect(ready.status == 200)
             #expect(ready.object?["database"]?.stringValue == "ok")
         }
+    }
+}
+
+@Suite("HTTP: the request log")
+struct RequestLogTests {
+    @Test("a request's time is logged in milliseconds with two decimals", arguments: [
+        (0.0, "0.00"), (0.0123456, "12.35"), (0.00001, "0.01"), (0.000004, "0.00"), (0.000005, "0.01"),
+        (0.00009, "0.09"), (1.5, "1500.00"), (12.3456789, "12345.68"), (-0.001, "0.00"),
+    ])
+    func milliseconds(_ seconds: Double, _ printed: String) {
+        #expect(RequestMiddleware.milliseconds(seconds) == printed)
     }
 }
 
