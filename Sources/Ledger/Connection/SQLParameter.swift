@@ -74,6 +74,13 @@ public struct SQLParameter: Sendable {
         return SQLParameter(oid: PostgresOID.uuidArray, format: .binary, bytes: encoder.bytes)
     }
 
+    /// A `bytea[]` value.
+    public static func byteaArray(_ values: [[UInt8]]) -> SQLParameter {
+        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.bytea, count: values.count)
+        for value in values { encoder.append(value) }
+        return SQLParameter(oid: PostgresOID.byteaArray, format: .binary, bytes: encoder.bytes)
+    }
+
     /// An `int4[]` value (NULL elements allowed).
     public static func int4Array(_ values: [Int32?]) -> SQLParameter {
         var encoder = BinaryArrayEncoder(elementOID: PostgresOID.int4, count: values.count)
@@ -88,6 +95,7 @@ public enum PostgresOID {
     public static let int8: UInt32 = 20
     public static let int4: UInt32 = 23
     public static let text: UInt32 = 25
+    public static let byteaArray: UInt32 = 1001
     public static let int4Array: UInt32 = 1007
     public static let textArray: UInt32 = 1009
     public static let timestamptz: UInt32 = 1184

@@ -201,6 +201,9 @@ enum BenchSQL {
             hash bytea, UNIQUE (stream, version));
         """
     static let plainTableSummary = "`public.plain_events(position bigint primary key, stream text, version int, event_id uuid unique, type text, data jsonb, metadata jsonb, recorded_at timestamptz, hash bytea, unique (stream, version))`"
+    /// The event table's columns, in order: what the bulk append's COPY
+    /// baseline and the batched-INSERT reference store.
+    static let storedColumns = ["position", "stream", "version", "event_id", "type", "data", "metadata", "recorded_at", "hash"]
     static let plainInsert = "INSERT INTO public.plain_events (stream, event_id, data) VALUES ($1, $2::uuid, $3::jsonb)"
 
     static func data(client: Int, n: Int) -> String {
