@@ -44,6 +44,13 @@ struct BenchCLITests {
         #expect(Self.cells(appends)[2] == Self.cells(ceiling)[2], "\(appends)\n\(ceiling)")
         #expect(Self.cells(ceiling)[3].hasSuffix("x"), "\(ceiling)")
         #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
+        // What each operation cost in CPU, from /proc: serve's and PostgreSQL's share of an append cannot be nothing.
+        let cpu = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- CPU at 2 clients (from /proc") }, "\(result.stdout)")
+        let append = try #require(cpu.firstRange(of: "appends: serve ").map { cpu[$0.upperBound...] })
+        let serveMicros = Int(append.prefix { $0.isNumber }) ?? 0
+        let postgresMicros = append.firstRange(of: "PostgreSQL ").map { Int(append[$0.upperBound...].prefix { $0.isNumber }) ?? 0 } ?? 0
+        #expect(serveMicros > 0 && postgresMicros > 0, "\(cpu)")
+        #expect(cpu.contains("per acknowledged append") && cpu.contains("per transaction") && cpu.contains("per request"), "\(cpu)")
     }
 
     /// A markdown table row's cells: workload, mcledger, baseline, ratio, ...

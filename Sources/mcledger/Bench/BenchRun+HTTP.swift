@@ -20,6 +20,8 @@ extension BenchRun {
         let setup = try await PostgresConnection.connect(target, applicationName: "mcledger-bench")
         _ = try await Migrator().migrate(setup)
         try await setup.executeScript(BenchSQL.plainTable)
+        // The cluster's processes are the postmaster's children: their CPU per operation goes into a note.
+        let postmaster = try await setup.execute("SELECT pg_backend_pid()").int(0, 0).flatMap { CPUTimes.parent(of: pid_t($0)) } ?? 0
 
         let token = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         let port = try Self.freePort()
@@ -31,21 +33,26 @@ extension BenchRun {
             [mcledger, "serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"],
             errors: file("serve.err"), environment: ["MCLEDGER_DATABASE_URL": target, "MCLEDGER_TOKENS": "append \(token)"])
         var rows: [BenchTable.Row] = []
+        var cpu: [String] = []
         var acknowledged = 0
         do throws(LedgerError) {
             try await Self.waitForPort(port)
             for count in clients {
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) HTTP clients for \(seconds) s (wrk)\n")
+                var before = CPUTimes.sample(process: server.pid, postmaster: postmaster)
                 let ledger = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
                                               script: script, token: token, name: "wrk-\(count)")
+                let appendsCPU = CPUTimes.sample(process: server.pid, postmaster: postmaster).since(before)
                 guard ledger.failures == 0 else {
                     throw LedgerError(.internal, "\(ledger.failures) appends through serve were not acknowledged with 201 (see \(file("wrk-\(count).txt")) and \(file("serve.err")))")
                 }
                 acknowledged += ledger.requests
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) libpq connections, one-row transactions, for \(seconds) s\n")
+                before = CPUTimes.sample(postmaster: postmaster)
                 let plain = try await Self.oneRowTransactions(target, clients: count, seconds: seconds)
+                let plainCPU = CPUTimes.sample(postmaster: postmaster).since(before)
                 let plainRate = "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s"
                 let ratio = ledger.rate / max(plain.rate, 1)
                 rows.append(.init(
@@ -54,8 +61,14 @@ extension BenchRun {
                     latency: String(format: "%.2f / %.2f vs ", ledger.p50 * 1000, ledger.p99 * 1000) + BenchFormat.percentiles(plain.latencies),
                     target: count == 16 ? ">= 2x" : "", met: count == 16 ? ratio >= 2 : nil))
                 StandardError.write("bench: \(count) HTTP clients on GET /healthz for \(seconds) s (wrk): the same serve doing no database work\n")
+                before = CPUTimes.sample(process: server.pid, postmaster: postmaster)
                 let ceiling = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/healthz",
                                                name: "wrk-\(count)-healthz")
+                let ceilingCPU = CPUTimes.sample(process: server.pid, postmaster: postmaster).since(before)
+                cpu.append("CPU at \(count) clients (from /proc, all cores together; the rest is wrk, the kernel and other processes): appends: "
+                           + appendsCPU.perOperation(ledger.requests, process: "serve", unit: "acknowledged append")
+                           + "; one-row transactions: " + plainCPU.perOperation(plain.count, process: "the bench's libpq clients", unit: "transaction")
+                           + "; GET /healthz: " + ceilingCPU.perOperation(ceiling.requests, process: "serve", unit: "request") + ".")
                 guard ceiling.failures == 0 else {
                     throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
                 }
@@ -88,6 +101,7 @@ extension BenchRun {
              + "The HTTP ceiling rows are wrk's GET /healthz against the same serve with as many connections: "
              + "the least any request costs there (HTTP parsing, routing, middleware, the response, and wrk on the same cores), "
              + "so no append through serve can go faster than that row.")
+        cpu.forEach(note)
     }
 
     /// wrk with `clients` keep-alive connections (at most 2 threads) for
