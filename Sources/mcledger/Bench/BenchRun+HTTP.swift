@@ -65,13 +65,13 @@ extension BenchRun {
                 let ceiling = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/healthz",
                                                name: "wrk-\(count)-healthz")
                 let ceilingCPU = CPUTimes.sample(process: server.pid, postmaster: postmaster).since(before)
+                guard ceiling.failures == 0 else {
+                    throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
+                }
                 cpu.append("CPU at \(count) clients (from /proc, all cores together; the rest is wrk, the kernel and other processes): appends: "
                            + appendsCPU.perOperation(ledger.requests, process: "serve", unit: "acknowledged append")
                            + "; one-row transactions: " + plainCPU.perOperation(plain.count, process: "the bench's libpq clients", unit: "transaction")
                            + "; GET /healthz: " + ceilingCPU.perOperation(ceiling.requests, process: "serve", unit: "request") + ".")
-                guard ceiling.failures == 0 else {
-                    throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
-                }
                 rows.append(.init(
                     workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
                     mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s", baseline: plainRate,
