@@ -16,10 +16,14 @@ extension BenchRun {
         }
         try writeLines(events, to: input)
         let first = ledgerSize
+        let postmaster = try await self.postmaster()
         try await checkpoint()
         StandardError.write("bench: mcledger append of \(BenchFormat.grouped(events)) events\n")
+        var before = CPUTimes.sample(postmaster: postmaster)
         let append = try await ChildProcess.run([mcledger, "append", input], output: file("append.out"), errors: file("append.err"),
                                                 environment: ["MCLEDGER_DATABASE_URL": conninfo])
+        var appendCPU = CPUTimes.sample(postmaster: postmaster).since(before)
+        appendCPU.process = append.cpuSeconds
         ledgerSize += events
         let stored = try await count("SELECT count(*) FROM mcledger.events WHERE position > \(first)")
         guard stored == events else {
@@ -33,8 +37,11 @@ extension BenchRun {
             output: rows, errors: file("copy-out.err"))
         try await checkpoint()
         StandardError.write("bench: COPY of the same rows into the plain table\n")
+        before = CPUTimes.sample(postmaster: postmaster)
         let copy = try await ChildProcess.run(psqlArguments("COPY public.plain_events (\(columns)) FROM STDIN"),
                                               input: rows, errors: file("copy-in.err"))
+        var copyCPU = CPUTimes.sample(postmaster: postmaster).since(before)
+        copyCPU.process = copy.cpuSeconds
         let copied = try await sameRows(in: "public.plain_events", after: first)
         guard copied == events else { throw LedgerError(.internal, "COPY stored \(copied) of the \(events) rows as the ledger holds them") }
 
@@ -44,6 +51,9 @@ extension BenchRun {
             mcledger: BenchFormat.rate(events, append.seconds, "events"), baseline: BenchFormat.rate(events, copy.seconds, "rows"),
             ratio: ratio, latency: String(format: "%.1f s vs %.1f s", append.seconds, copy.seconds), peakRSS: append.peakRSS,
             target: ">= 0.8x", met: ratio >= 0.8))
+        note("CPU in the bulk append (the clients' from wait4, the rest from /proc, all cores together): `mcledger append`: "
+             + appendCPU.perOperation(events, process: "the client", unit: "event")
+             + "; psql COPY: " + copyCPU.perOperation(events, process: "psql", unit: "row") + ".")
         try await batchedInsert(first: first, events: events, copySeconds: copy.seconds, into: &table)
     }
 

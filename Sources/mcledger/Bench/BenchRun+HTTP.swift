@@ -21,7 +21,7 @@ extension BenchRun {
         _ = try await Migrator().migrate(setup)
         try await setup.executeScript(BenchSQL.plainTable)
         // The cluster's processes are the postmaster's children: their CPU per operation goes into a note.
-        let postmaster = try await setup.execute("SELECT pg_backend_pid()").int(0, 0).flatMap { CPUTimes.parent(of: pid_t($0)) } ?? 0
+        let postmaster = try await self.postmaster()
 
         let token = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         let port = try Self.freePort()

@@ -178,6 +178,12 @@ final class BenchRun {
         [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql]
     }
 
+    /// The cluster's postmaster (the parent of this run's backend), whose
+    /// processes `CPUTimes` adds up; 0 when /proc does not show it.
+    func postmaster() async throws(LedgerError) -> pid_t {
+        try await connection.execute("SELECT pg_backend_pid()").int(0, 0).flatMap { CPUTimes.parent(of: pid_t($0)) } ?? 0
+    }
+
     func checkpoint() async throws(LedgerError) {
         try await connection.executeScript("CHECKPOINT")
     }

@@ -55,7 +55,10 @@ struct CPUTimes {
     /// the rest of the machine's busy time, in microseconds, and how busy
     /// the cores were.
     func perOperation(_ operations: Int, process name: String, unit: String) -> String {
-        func micros(_ seconds: Double) -> String { "\(Int((max(seconds, 0) / Double(max(operations, 1)) * 1e6).rounded())) us" }
+        func micros(_ seconds: Double) -> String {
+            let value = max(seconds, 0) / Double(max(operations, 1)) * 1e6
+            return value < 10 ? String(format: "%.1f us", value) : "\(Int(value.rounded())) us"
+        }
         return "\(name) \(micros(process)) + PostgreSQL \(micros(postgres)) + the rest of the machine "
             + "\(micros(machineBusy - process - postgres)) per \(unit), cores \(Int((busy * 100).rounded()))% busy"
     }

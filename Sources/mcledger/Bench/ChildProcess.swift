@@ -13,6 +13,8 @@ struct ChildProcess {
         var seconds: Double
         /// Peak resident set size in bytes.
         var peakRSS: Int
+        /// CPU time of the child, user + system, in seconds (from wait4).
+        var cpuSeconds = 0.0
     }
 
     let pid: pid_t
@@ -58,20 +60,22 @@ struct ChildProcess {
         let result: Result<Outcome, LedgerError> = await withCheckedContinuation { continuation in
             Thread.detachNewThread {
                 var status: Int32 = 0
+                var usage = rusage()
                 var peak = 0
                 while true {
-                    let reaped = waitpid(pid, &status, WNOHANG)
+                    let reaped = wait4(pid, &status, WNOHANG, &usage)
                     if reaped == pid { break }
                     if reaped < 0 && errno != EINTR {
-                        continuation.resume(returning: .failure(LedgerError(.internal, "waitpid failed: \(String(cString: strerror(errno)))")))
+                        continuation.resume(returning: .failure(LedgerError(.internal, "wait4 failed: \(String(cString: strerror(errno)))")))
                         return
                     }
                     peak = max(peak, Self.peakResidentBytes(pid))
                     usleep(Self.pollMicroseconds)
                 }
                 let exitCode = Spawn.exitCode(waitStatus: status)
+                let cpu = [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
                 continuation.resume(returning: .success(Outcome(
-                    exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak)))
+                    exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak, cpuSeconds: cpu)))
             }
         }
         return try result.get()
