@@ -19,10 +19,10 @@ extension BenchRun {
         let postmaster = try await self.postmaster()
         try await checkpoint()
         StandardError.write("bench: mcledger append of \(BenchFormat.grouped(events)) events\n")
-        var before = CPUTimes.sample(postmaster: postmaster)
-        let append = try await ChildProcess.run([mcledger, "append", input], output: file("append.out"), errors: file("append.err"),
-                                                environment: ["MCLEDGER_DATABASE_URL": conninfo])
-        var appendCPU = CPUTimes.sample(postmaster: postmaster).since(before)
+        var (append, appendCPU) = try await CPUTimes.measure(postmaster: postmaster) { () async throws(LedgerError) in
+            try await ChildProcess.run([mcledger, "append", input], output: file("append.out"), errors: file("append.err"),
+                                       environment: ["MCLEDGER_DATABASE_URL": conninfo])
+        }
         appendCPU.process = append.cpuSeconds
         ledgerSize += events
         let stored = try await count("SELECT count(*) FROM mcledger.events WHERE position > \(first)")
@@ -31,16 +31,15 @@ extension BenchRun {
         }
 
         // The same rows, all nine columns as stored, as COPY text, into the plain table.
-        let columns = BenchSQL.storedColumns.joined(separator: ", ")
+        let columns = BenchSQL.storedColumnList
         _ = try await ChildProcess.run(psqlArguments(
             "COPY (SELECT \(columns) FROM mcledger.events WHERE position > \(first) ORDER BY position) TO STDOUT"),
             output: rows, errors: file("copy-out.err"))
         try await checkpoint()
         StandardError.write("bench: COPY of the same rows into the plain table\n")
-        before = CPUTimes.sample(postmaster: postmaster)
-        let copy = try await ChildProcess.run(psqlArguments("COPY public.plain_events (\(columns)) FROM STDIN"),
-                                              input: rows, errors: file("copy-in.err"))
-        var copyCPU = CPUTimes.sample(postmaster: postmaster).since(before)
+        var (copy, copyCPU) = try await CPUTimes.measure(postmaster: postmaster) { () async throws(LedgerError) in
+            try await ChildProcess.run(psqlArguments("COPY public.plain_events (\(columns)) FROM STDIN"), input: rows, errors: file("copy-in.err"))
+        }
         copyCPU.process = copy.cpuSeconds
         let copied = try await sameRows(in: "public.plain_events", after: first)
         guard copied == events else { throw LedgerError(.internal, "COPY stored \(copied) of the \(events) rows as the ledger holds them") }
@@ -93,7 +92,7 @@ extension BenchRun {
             position += page.count
         }
         let statement = PreparedStatement("bench_batched_insert", """
-            INSERT INTO public.plain_batched (\(BenchSQL.storedColumns.joined(separator: ", ")))
+            INSERT INTO public.plain_batched (\(BenchSQL.storedColumnList))
             SELECT $1::bigint + generate_series(1, cardinality($2::text[])), unnest($2::text[]), unnest($3::int4[]),
                    unnest($4::uuid[]), unnest($5::text[]), unnest($6::jsonb[]), unnest($7::jsonb[]),
                    unnest($8::text[]::timestamptz[]), unnest($9::bytea[])

@@ -40,31 +40,30 @@ extension BenchRun {
             for count in clients {
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) HTTP clients for \(seconds) s (wrk)\n")
-                var before = CPUTimes.sample(process: server.pid, postmaster: postmaster)
-                let ledger = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
-                                              script: script, token: token, name: "wrk-\(count)")
-                let appendsCPU = CPUTimes.sample(process: server.pid, postmaster: postmaster).since(before)
+                let (ledger, appendsCPU) = try await CPUTimes.measure(process: server.pid, postmaster: postmaster) { () async throws(LedgerError) in
+                    try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
+                                     script: script, token: token, name: "wrk-\(count)")
+                }
                 guard ledger.failures == 0 else {
                     throw LedgerError(.internal, "\(ledger.failures) appends through serve were not acknowledged with 201 (see \(file("wrk-\(count).txt")) and \(file("serve.err")))")
                 }
                 acknowledged += ledger.requests
                 try await setup.executeScript("CHECKPOINT")
                 StandardError.write("bench: \(count) libpq connections, one-row transactions, for \(seconds) s\n")
-                before = CPUTimes.sample(postmaster: postmaster)
-                let plain = try await Self.oneRowTransactions(target, clients: count, seconds: seconds)
-                let plainCPU = CPUTimes.sample(postmaster: postmaster).since(before)
+                let (plain, plainCPU) = try await CPUTimes.measure(postmaster: postmaster) { () async throws(LedgerError) in
+                    try await Self.oneRowTransactions(target, clients: count, seconds: seconds)
+                }
                 let plainRate = "\(BenchFormat.grouped(Int(plain.rate.rounded()))) tx/s"
                 let ratio = ledger.rate / max(plain.rate, 1)
                 rows.append(.init(
                     workload: "single-event appends, \(count) clients: HTTP `serve` (wrk) vs libpq one-row INSERT transactions",
                     mcledger: "\(BenchFormat.grouped(Int(ledger.rate.rounded()))) events/s", baseline: plainRate, ratio: ratio,
-                    latency: String(format: "%.2f / %.2f vs ", ledger.p50 * 1000, ledger.p99 * 1000) + BenchFormat.percentiles(plain.latencies),
+                    latency: BenchFormat.milliseconds(ledger.p50, ledger.p99) + " vs " + BenchFormat.percentiles(plain.latencies),
                     target: count == 16 ? ">= 2x" : "", met: count == 16 ? ratio >= 2 : nil))
                 StandardError.write("bench: \(count) HTTP clients on GET /healthz for \(seconds) s (wrk): the same serve doing no database work\n")
-                before = CPUTimes.sample(process: server.pid, postmaster: postmaster)
-                let ceiling = try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/healthz",
-                                               name: "wrk-\(count)-healthz")
-                let ceilingCPU = CPUTimes.sample(process: server.pid, postmaster: postmaster).since(before)
+                let (ceiling, ceilingCPU) = try await CPUTimes.measure(process: server.pid, postmaster: postmaster) { () async throws(LedgerError) in
+                    try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/healthz", name: "wrk-\(count)-healthz")
+                }
                 guard ceiling.failures == 0 else {
                     throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
                 }
@@ -75,7 +74,7 @@ extension BenchRun {
                 rows.append(.init(
                     workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
                     mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s", baseline: plainRate,
-                    ratio: ceiling.rate / max(plain.rate, 1), latency: String(format: "%.2f / %.2f", ceiling.p50 * 1000, ceiling.p99 * 1000)))
+                    ratio: ceiling.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(ceiling.p50, ceiling.p99)))
             }
         } catch {
             server.signal(SIGKILL)

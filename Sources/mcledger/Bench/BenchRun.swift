@@ -210,6 +210,7 @@ enum BenchSQL {
     /// The event table's columns, in order: what the bulk append's COPY
     /// baseline and the batched-INSERT reference store.
     static let storedColumns = ["position", "stream", "version", "event_id", "type", "data", "metadata", "recorded_at", "hash"]
+    static var storedColumnList: String { storedColumns.joined(separator: ", ") }
     static let plainInsert = "INSERT INTO public.plain_events (stream, event_id, data) VALUES ($1, $2::uuid, $3::jsonb)"
 
     static func data(client: Int, n: Int) -> String {

@@ -57,7 +57,12 @@ enum BenchFormat {
     /// p50 / p99 of `latencies` (seconds) in milliseconds.
     static func percentiles(_ latencies: [Double]) -> String {
         let (p50, p99) = quantiles(latencies)
-        return String(format: "%.2f / %.2f", p50 * 1000, p99 * 1000)
+        return milliseconds(p50, p99)
+    }
+
+    /// Two latencies in seconds as `p50 / p99` milliseconds (`1.04 / 4.26`).
+    static func milliseconds(_ p50: Double, _ p99: Double) -> String {
+        String(format: "%.2f / %.2f", p50 * 1000, p99 * 1000)
     }
 
     /// p50 and p99 of `latencies` (same unit as given; 0 when empty).

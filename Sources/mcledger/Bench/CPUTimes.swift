@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// CPU time spent so far, read from /proc (Linux): the machine's, one
 /// process's, and a PostgreSQL cluster's (the postmaster, its live children
@@ -40,6 +41,15 @@ struct CPUTimes {
         }
         times.postgres = postgres / tick
         return times
+    }
+
+    /// `body`'s result and the CPU time it took: `process`'s (this one by
+    /// default), the cluster's under `postmaster`, and the machine's.
+    static func measure<T>(process: pid_t = getpid(), postmaster: pid_t,
+                           _ body: () async throws(LedgerError) -> T) async throws(LedgerError) -> (T, CPUTimes) {
+        let before = sample(process: process, postmaster: postmaster)
+        let result = try await body()
+        return (result, sample(process: process, postmaster: postmaster).since(before))
     }
 
     /// The time between `earlier` and this sample.
