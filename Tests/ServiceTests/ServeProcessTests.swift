@@ -120,6 +120,37 @@ struct ServeProcessTests {
         #expect(count < 8 * 200, "the server stopped before SIGTERM could interrupt anything")
     }
 
+    @Test("serve logs one JSON object per line; a request's line carries its request id, route, status and time")
+    func jsonRequestLog() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let serve = try ServeProcess(database: database, environment: ["MCLEDGER_TOKENS": "read log-test-token-0123456789"])
+        let port = try await serve.port()
+        let requestID = "log-line-test_1"
+        let health = try await TestClientRequest.run(port: port) {
+            try await HTTPResult.send($0, .get, "/healthz", headers: [APIContractTests.requestIDHeader: requestID])
+        }
+        #expect(health.status == 200)
+        var line: Substring?
+        for _ in 0..<100 {
+            line = serve.stderr.split(separator: "\n").first { $0.contains(requestID) }
+            if line != nil { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let logged = try #require(line, "no log line names request \(requestID): \(serve.stderr)")
+        let object = try #require(try JSONValue.parse(Array(logged.utf8)).objectValue, "not a JSON object: \(logged)")
+        #expect(object["request_id"]?.stringValue == requestID)
+        #expect(object["level"]?.stringValue == "info")
+        #expect(object["message"]?.stringValue == "GET /healthz 200")
+        #expect(object["route"]?.stringValue == "/healthz")
+        let ms = try #require(object["ms"]?.stringValue)
+        #expect(ms.wholeMatch(of: /[0-9]+\.[0-9]{2}/) != nil, "ms is \(ms)")
+        let ts = try #require(object["ts"]?.stringValue)
+        #expect(abs(try Timestamps.parse(ts).timeIntervalSinceNow) < 120, "ts is \(ts)")
+        #expect(object["source"] == nil, "an info line names no source file")
+        kill(serve.process.processIdentifier, SIGTERM)
+        #expect(try await serve.exitStatus(within: 20) == 0)
+    }
+
     @Test("without tokens, serve generates an admin token and prints it")
     func generatedToken() async throws {
         let database = try await TestCluster.shared.freshDatabase()
