@@ -46,7 +46,7 @@ struct JSONLogHandler: LogHandler {
         case .stringConvertible(let convertible): return .string(convertible.description)
         case .array(let values): return .array(values.map(json))
         case .dictionary(let dictionary):
-            return .object(JSONObject(dictionary.keys.sorted().map { (key: $0, value: json(dictionary[$0]!)) }))
+            return .object(JSONObject(dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: json($0.value)) }))
         }
     }
 }
