@@ -29,6 +29,7 @@ enum PostgresError {
         case "40001", "40P01": return .conflict                                // serialization failure, deadlock
         case "23505": return .conflict                                         // unique violation
         case "MLCF1": return .conflict                                         // mcledger: version conflict
+        case "MLCF2": return .conflict                                         // mcledger: the transaction a batch follows has not committed
         case "MLIN1": return .invalidInput                                     // mcledger: invalid append arguments
         default: break
         }

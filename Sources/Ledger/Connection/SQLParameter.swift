@@ -43,6 +43,11 @@ public struct SQLParameter: Sendable {
         SQLParameter(oid: PostgresOID.jsonb, format: .text, bytes: Array(json.utf8))
     }
 
+    /// An `xid8` value (a transaction id; NULL when nil).
+    public static func xid8(_ value: TransactionID?) -> SQLParameter {
+        SQLParameter(oid: PostgresOID.xid8, format: .text, bytes: value.map { Array($0.description.utf8) })
+    }
+
     /// A `bytea` value.
     public static func bytea(_ value: [UInt8]) -> SQLParameter {
         SQLParameter(oid: PostgresOID.bytea, format: .binary, bytes: value)
@@ -103,6 +108,7 @@ public enum PostgresOID {
     public static let uuidArray: UInt32 = 2951
     public static let jsonb: UInt32 = 3802
     public static let jsonbArray: UInt32 = 3807
+    public static let xid8: UInt32 = 5069
 }
 
 /// Writes a one-dimensional array in PostgreSQL's binary `array_send` format.

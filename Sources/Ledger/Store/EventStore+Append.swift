@@ -59,12 +59,18 @@ extension EventStore {
     /// request does not pass against the cached heads (its answer must come
     /// from the ledger as it is: `append(requests:)` reads it).
     public func draft(_ requests: [[ProposedEvent]], after previous: AppendDraft?) -> AppendDraft? {
+        draft(requests, after: previous.map { [$0] } ?? [])
+    }
+
+    /// As `draft(_:after:)`, after several drafts not committed yet (oldest
+    /// first): a stream's head is the one the newest of them leaves.
+    public func draft(_ requests: [[ProposedEvent]], after previous: [AppendDraft]) -> AppendDraft? {
         guard let heads else { return nil }
         var known: [String: StreamHeadCache.Head] = [:]
         var unknown: Set<String> = []
         for request in requests {
             for event in request where known[event.stream] == nil && !unknown.contains(event.stream) {
-                if let head = previous?.plan.heads[event.stream] {
+                if let head = previous.reversed().lazy.compactMap({ $0.plan.heads[event.stream] }).first {
                     known[event.stream] = head
                 } else {
                     unknown.insert(event.stream)
@@ -100,6 +106,49 @@ extension EventStore {
                 try AppendPlan.execute(connection, requests)
             }
         }
+        guard let results = try await conclude(attempt, lost: lostBackend) else {
+            throw LedgerError(.internal, "an append checked against heads read under the append lock found them stale")
+        }
+        return results
+    }
+
+    /// Appends a draft on this store's connection while the transaction it
+    /// was drafted after (`predecessor`, its id) may still be in flight on
+    /// another connection: `append_events` appends only once that one has
+    /// committed (checked under the append lock), so this batch can neither
+    /// overtake it nor commit when it does not. `begun`, when given, is told
+    /// this transaction's own id before its insert is sent (one more round
+    /// trip), so that the next batch can follow it in turn.
+    ///
+    /// `.refused` (nothing appended) when the predecessor had not committed
+    /// when this transaction got the lock, or the draft's heads were stale:
+    /// append the requests again once the predecessor's outcome is known.
+    /// There is no fallback here: checking again under the lock before the
+    /// predecessor is done would check against the wrong heads.
+    public func append(_ draft: AppendDraft, following predecessor: TransactionID?,
+                       begun: (@Sendable (TransactionID) -> Void)?) async throws(LedgerError) -> FollowingAppend {
+        let lostBackend = await connection.backend
+        let attempt = try await connection.withTransaction { connection throws(LedgerError) in
+            if let begun {
+                guard let id = try connection.execute(AppendSQL.transactionID, []).string(0, 0) else {
+                    throw LedgerError(.internal, "pg_current_xact_id() returned no value")
+                }
+                begun(TransactionID(id))
+            }
+            do throws(LedgerError) {
+                return try AppendPlan.insert(connection, draft.plan, draft.parameters, following: predecessor)
+            } catch where AppendPlan.isStale(error) || AppendPlan.isOvertaking(error) {
+                return .stale
+            }
+        }
+        guard let results = try await conclude(attempt, lost: lostBackend) else { return .refused }
+        return .done(results)
+    }
+
+    /// Each request's answer from a finished attempt (nil when it was stale):
+    /// the heads it left are recorded, and a COMMIT lost with the connection
+    /// is resolved on a new one.
+    private func conclude(_ attempt: AppendAttempt, lost lostBackend: BackendIdentity?) async throws(LedgerError) -> [Result<AppendOutcome, LedgerError>]? {
         switch attempt {
         case .done(let results, let heads):
             self.heads?.record(heads)
@@ -111,9 +160,28 @@ extension EventStore {
             let verdict = await resolver.resolve(eventIds: plan.insertIds, lost: lostBackend)
             return plan.results(after: verdict, commitError: error)
         case .stale:
-            throw LedgerError(.internal, "an append checked against heads read under the append lock found them stale")
+            return nil
         }
     }
+}
+
+/// A transaction's id (`pg_current_xact_id()`, PostgreSQL's `xid8`) as
+/// PostgreSQL prints it.
+public struct TransactionID: Sendable, Hashable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ text: String) {
+        description = text
+    }
+}
+
+/// What `EventStore.append(_:following:begun:)` came to.
+public enum FollowingAppend: Sendable {
+    /// Each request's answer (committed, or resolved after a lost COMMIT).
+    case done([Result<AppendOutcome, LedgerError>])
+    /// Nothing was appended: the predecessor had not committed when this
+    /// transaction got the append lock, or the draft was stale.
+    case refused
 }
 
 /// An append checked ahead against cached stream heads, with its statement's
@@ -250,11 +318,12 @@ enum AppendPlan {
 
     /// Inserts what `plan` accepted with one `append_events` call that
     /// travels with its COMMIT (one round trip).
-    static func insert(_ connection: isolated PostgresConnection, _ plan: Accepted, _ parameters: [SQLParameter]) throws(LedgerError) -> AppendAttempt {
+    static func insert(_ connection: isolated PostgresConnection, _ plan: Accepted, _ parameters: [SQLParameter],
+                       following predecessor: TransactionID? = nil) throws(LedgerError) -> AppendAttempt {
         guard !plan.inserts.isEmpty else { return .done(plan.results(firstPosition: 0, recordedAt: nil), heads: plan.heads) }
         let inserted: QueryResult
         do {
-            inserted = try connection.executeThenCommit(AppendSQL.append, parameters)
+            inserted = try connection.executeThenCommit(AppendSQL.append, parameters + [.xid8(predecessor)])
         } catch where error.details["commit"] == "unknown" {
             return .inDoubt(plan, error)
         }
@@ -269,6 +338,12 @@ enum AppendPlan {
     /// stored): nothing was appended.
     static func isStale(_ error: LedgerError) -> Bool {
         error.details["sqlstate"] == "MLCF1" || error.details["sqlstate"] == "23505"
+    }
+
+    /// True when `append_events` refused a batch because the transaction it
+    /// follows had not committed (`p_after`): nothing was appended.
+    static func isOvertaking(_ error: LedgerError) -> Bool {
+        error.details["sqlstate"] == "MLCF2"
     }
 
     /// Checks each request in order against `heads` (a stream absent from
@@ -428,9 +503,12 @@ enum AppendSQL {
         FROM unnest($1::text[]::bigint[], $2::jsonb[]) AS c(position, data)
         CROSS JOIN LATERAL (SELECT x.position, x.data FROM mcledger.events x WHERE x.position = c.position LIMIT 1) e
         """
-    static let append = PreparedStatement("mcledger_append_v2", """
+    static let append = PreparedStatement("mcledger_append_v3", """
         SELECT first_position, last_position, mcledger.canonical_time(recorded_at)
-        FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])
+        FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[], $7::xid8)
         """)
+    // Assigns the transaction its id at once, so that a batch sent on
+    // another connection can name it (append_events' p_after).
+    static let transactionID = PreparedStatement("mcledger_xact_id", "SELECT pg_current_xact_id()::text")
 }
 

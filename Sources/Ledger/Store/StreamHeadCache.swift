@@ -52,10 +52,13 @@ public final class StreamHeadCache: Sendable {
         }
     }
 
-    /// Records heads that a committed transaction left.
+    /// Records heads that a committed transaction left. A stream already
+    /// cached at a higher version keeps it: transactions on two connections
+    /// may report their commits out of order, and versions only grow.
     func record(_ heads: [String: Head]) {
         generations.withLock { cache in
             for (stream, head) in heads {
+                if let cached = cache.newer[stream] ?? cache.older[stream], cached.version > head.version { continue }
                 Self.insert(stream, head, into: &cache, capacity: generationCapacity)
             }
         }

@@ -42,12 +42,19 @@ $$;
 --  * recorded_at is the same for the whole batch and never earlier than the
 --    head's, so recorded_at is monotonic in position;
 --  * hash chains from the head's hash per docs/ledger-format.md;
---  * notifies channel mcledger_events with the last position (delivered at commit).
+--  * notifies channel mcledger_events with the last position (delivered at commit);
+--  * with p_after (a transaction id): appends only when that transaction has
+--    committed, checked under the lock, else fails with MLCF2 and appends
+--    nothing. A client that sends batch N+1 on a second connection while N
+--    is in flight passes N's id: N+1 was checked against the heads N leaves,
+--    and must neither overtake N to the lock nor commit when N does not.
 -- Domain validation (state machines, expectedVersion, idempotency) is done by
 -- the caller against the heads it states.
 DROP FUNCTION IF EXISTS mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[]);
+DROP FUNCTION IF EXISTS mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[]);
 CREATE OR REPLACE FUNCTION mcledger.append_events(
     p_streams text[], p_event_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[], p_bases int[],
+    p_after xid8 DEFAULT NULL,
     OUT first_position bigint, OUT last_position bigint, OUT recorded_at timestamptz)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 -- The statements' plans do not depend on the batch, but with the default
@@ -97,6 +104,12 @@ BEGIN
     END IF;
 
     PERFORM mcledger.lock_appends();
+    -- Under the lock p_after can no longer be on its way: 'in progress' means
+    -- it has not reached the lock yet (this batch overtook it).
+    IF p_after IS NOT NULL AND pg_xact_status(p_after) IS DISTINCT FROM 'committed' THEN
+        RAISE EXCEPTION 'the transaction this batch follows (%) has not committed (%)', p_after, coalesce(pg_xact_status(p_after), 'unknown')
+            USING ERRCODE = 'MLCF2';
+    END IF;
     -- A stated head above 0 must exist (one probe per such stream; streams
     -- the batch starts need none).
     SELECT u.stream, u.base INTO stale_stream, stale_base
@@ -153,7 +166,7 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[], xid8) FROM PUBLIC;
 REVOKE ALL ON FUNCTION mcledger.lock_appends() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[]) TO mcledger_append;
+GRANT EXECUTE ON FUNCTION mcledger.append_events(text[], uuid[], text[], jsonb[], jsonb[], int[], xid8) TO mcledger_append;
 GRANT EXECUTE ON FUNCTION mcledger.lock_appends() TO mcledger_append;
