@@ -12,6 +12,10 @@ struct Append: AsyncParsableCommand {
             the line, the reason and how many lines before it were committed. Prints a JSON summary: \
             appended, duplicates, firstPosition, lastPosition.
 
+            From the second batch on, each batch is sent on a second connection while the one before it \
+            commits; the database appends it only after that one committed, so batches are stored in input \
+            order and none commits after one that did not.
+
             If the connection to PostgreSQL is lost, the command exits 69 and says whether the last batch \
             committed: a batch whose COMMIT was in flight is checked on a new connection (for up to \
             \(ResolveLimits.timeout)); only if the database stays unreachable is its outcome reported unknown. \
@@ -64,7 +68,14 @@ struct Append: AsyncParsableCommand {
         var reader = NDJSONLineReader(fileDescriptor: descriptor)
         let parser = EnvelopeParser(allowRaw: raw)
         var progress = ProgressReporter("append")
-        var pipeline = PipelinedAppender(store: store)
+        // Batch N+1 goes out on a second connection while N commits (opened
+        // once a second batch is ready; PipelinedAppender).
+        let database = self.database
+        var pipeline = PipelinedAppender(store: store) { () async throws(LedgerError) -> EventStore in
+            let (second, conninfo) = try await database.connectReturningConninfo()
+            return EventStore(connection: second, resolver: CommitResolver(conninfo: conninfo), heads: store.heads)
+        }
+        defer { let opened = pipeline; Task { await opened.close() } }
         var done = false
         while !done {
             var batch: [ProposedEvent] = []
