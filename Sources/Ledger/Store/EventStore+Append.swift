@@ -130,7 +130,7 @@ extension EventStore {
         let lostBackend = await connection.backend
         let attempt = try await connection.withTransaction { connection throws(LedgerError) in
             if let begun {
-                guard let id = try connection.execute(AppendSQL.transactionID, []).string(0, 0) else {
+                guard let id = try connection.execute(AppendSQL.transactionID).string(0, 0) else {
                     throw LedgerError(.internal, "pg_current_xact_id() returned no value")
                 }
                 begun(TransactionID(id))
@@ -508,7 +508,8 @@ enum AppendSQL {
         FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[], $7::xid8)
         """)
     // Assigns the transaction its id at once, so that a batch sent on
-    // another connection can name it (append_events' p_after).
-    static let transactionID = PreparedStatement("mcledger_xact_id", "SELECT pg_current_xact_id()::text")
+    // another connection can name it (append_events' p_after). Plain text,
+    // not prepared: it then travels in one round trip with the deferred BEGIN.
+    static let transactionID = "SELECT pg_current_xact_id()::text"
 }
 
