@@ -15,15 +15,23 @@ struct AppendFaultCLITests {
         try await database.store().count()
     }
 
+    /// `mcledger append arguments...` of `input` through a proxy armed with
+    /// `fault` for the first COMMIT; checks that the fault fired.
+    static func appendThroughFault(_ fault: FaultProxy.Fault, _ input: String, arguments: [String] = [],
+                                   into database: TestDatabase) async throws -> CLI.Result {
+        let proxy = try FaultProxy(cluster: database.cluster.home)
+        defer { proxy.stop() }
+        proxy.arm(fault)
+        let run = try await CLI.run(["append"] + arguments, stdin: input, environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
+        #expect(proxy.fired == 1)
+        return run
+    }
+
     @Test("ack lost on the only batch: resolved as committed, exit 0, appended once")
     func ackLostSingleBatch() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let proxy = try FaultProxy(cluster: database.cluster.home)
-        defer { proxy.stop() }
-        proxy.arm(.dropCommitReply)
         let input = Self.lines("one", 3)
-        let run = try await CLI.run(["append"], stdin: input, environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
-        #expect(proxy.fired == 1)
+        let run = try await Self.appendThroughFault(.dropCommitReply, input, into: database)
         #expect(run.status == 0, "\(run.stderr)")
         let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         #expect(summary["appended"]?.integerValue == 3)
@@ -37,10 +45,7 @@ struct AppendFaultCLITests {
     @Test("COMMIT never sent: exit 69, the message says the batch was NOT committed, nothing appended")
     func notCommitted() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let proxy = try FaultProxy(cluster: database.cluster.home)
-        defer { proxy.stop() }
-        proxy.arm(.dropCommitRequest)
-        let run = try await CLI.run(["append"], stdin: Self.lines("two", 3), environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
+        let run = try await Self.appendThroughFault(.dropCommitRequest, Self.lines("two", 3), into: database)
         #expect(run.status == 69, "\(run.stderr)")
         #expect(run.stderr.contains("the batch of lines 1-3 was NOT committed"), "\(run.stderr)")
         #expect(run.stdout.contains("\"commit\":\"no\""), "\(run.stdout)")
@@ -50,13 +55,8 @@ struct AppendFaultCLITests {
     @Test("ack lost on the first of three batches: it is counted as committed, the second commits on the other connection, the third (on the cut one) is reported NOT committed (exit 69)")
     func ackLostThenLost() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let proxy = try FaultProxy(cluster: database.cluster.home)
-        defer { proxy.stop() }
-        proxy.arm(.dropCommitReply)
         let input = Self.lines("three", 6)
-        let run = try await CLI.run(["append", "--batch-size", "2"], stdin: input,
-                              environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
-        #expect(proxy.fired == 1)
+        let run = try await Self.appendThroughFault(.dropCommitReply, input, arguments: ["--batch-size", "2"], into: database)
         #expect(run.status == 69, "\(run.stderr)")
         #expect(run.stderr.contains("the batch of lines 5-6 was NOT committed"), "\(run.stderr)")
         let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
@@ -72,13 +72,8 @@ struct AppendFaultCLITests {
     @Test("COMMIT of the first of two batches never sent: the second, sent on the other connection meanwhile, does not commit either (exit 69, nothing appended)")
     func followerOfALostBatch() async throws {
         let database = try await TestCluster.shared.freshDatabase()
-        let proxy = try FaultProxy(cluster: database.cluster.home)
-        defer { proxy.stop() }
-        proxy.arm(.dropCommitRequest)
         let input = Self.lines("four", 4)
-        let run = try await CLI.run(["append", "--batch-size", "2"], stdin: input,
-                              environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
-        #expect(proxy.fired == 1)
+        let run = try await Self.appendThroughFault(.dropCommitRequest, input, arguments: ["--batch-size", "2"], into: database)
         #expect(run.status == 69, "\(run.stderr)")
         #expect(run.stderr.contains("the batch of lines 1-2 was NOT committed"), "\(run.stderr)")
         #expect(!run.stderr.contains("after it did commit"), "\(run.stderr)")
