@@ -9,7 +9,7 @@ import Synchronization
 /// first need by `openSecond`), batch N+1 is sent on it while N is still in
 /// flight: its backend receives and parses N+1's arrays while N holds the
 /// append lock, the only part of an append that can overlap another (about
-/// a sixth of the backend's work; +12.7% events/s, docs/performance.md). N+1
+/// a sixth of the backend's work; +15% events/s, docs/performance.md). N+1
 /// names N's transaction (`EventStore.append(_:following:begun:)`), and
 /// `append_events` appends it only once N has committed: it can neither
 /// overtake N nor commit when N does not. A batch refused that way (or
