@@ -69,11 +69,10 @@ struct Append: AsyncParsableCommand {
         let parser = EnvelopeParser(allowRaw: raw)
         var progress = ProgressReporter("append")
         // Batch N+1 goes out on a second connection while N commits (opened
-        // once a second batch is ready; PipelinedAppender).
-        let database = self.database
+        // once a second batch is ready; PipelinedAppender). Same conninfo, and
+        // the schema is as the first connection left it (migrated if embedded).
         var pipeline = PipelinedAppender(store: store) { () async throws(LedgerError) -> EventStore in
-            let (second, conninfo) = try await database.connectReturningConninfo()
-            return EventStore(connection: second, resolver: CommitResolver(conninfo: conninfo), heads: store.heads)
+            EventStore(connection: try await PostgresConnection.connect(conninfo), resolver: CommitResolver(conninfo: conninfo), heads: store.heads)
         }
         defer { let opened = pipeline; Task { await opened.close() } }
         var done = false
