@@ -7,8 +7,10 @@ enum AppendAttempt: Sendable {
     case done([Result<AppendOutcome, LedgerError>], heads: [String: StreamHeadCache.Head])
     /// The connection broke while COMMIT was in flight (`error` says how).
     case inDoubt(AppendPlan.Accepted, LedgerError)
-    /// Validated against cached heads that `append_events` found stale:
-    /// nothing was appended; check again against heads read under the lock.
+    /// Validated against cached heads that `append_events` found stale, or
+    /// following a transaction that had not committed: nothing was
+    /// appended; check again against heads read under the lock (a follower
+    /// once the transaction it follows is settled).
     case stale
 }
 
