@@ -24,9 +24,9 @@ struct BenchCLITests {
         // 1,000 rows may not fill, so PostgreSQL's share is only required to be there.
         let cpu = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- CPU in the bulk append") }, "\(result.stdout)")
         for side in ["`mcledger append`: the client ", "psql COPY: psql "] {
-            let share = try #require(cpu.firstRange(of: side).map { cpu[$0.upperBound...] }, "\(cpu)")
-            #expect((Double(share.prefix { $0.isNumber || $0 == "." }) ?? 0) > 0, "\(cpu)")
-            #expect(share.firstRange(of: "PostgreSQL ").map { share[$0.upperBound...].first?.isNumber == true } == true, "\(cpu)")
+            let share = try #require(Self.text(after: side, in: cpu), "\(cpu)")
+            #expect((Self.number(after: "", in: share) ?? 0) > 0, "\(cpu)")
+            #expect(Self.number(after: "PostgreSQL ", in: share) != nil, "\(cpu)")
         }
         #expect(rows.contains { $0.contains("history: all 1,000 events") })
         #expect(rows.contains { $0.contains("rebuild readiness + counts over 3,000 events") })
@@ -55,9 +55,9 @@ struct BenchCLITests {
         #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
         // What each operation cost in CPU, from /proc: serve's and PostgreSQL's share of an append cannot be nothing.
         let cpu = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- CPU at 2 clients (from /proc") }, "\(result.stdout)")
-        let append = try #require(cpu.firstRange(of: "appends: serve ").map { cpu[$0.upperBound...] })
-        let serveMicros = Double(append.prefix { $0.isNumber || $0 == "." }) ?? 0
-        let postgresMicros = append.firstRange(of: "PostgreSQL ").map { Double(append[$0.upperBound...].prefix { $0.isNumber || $0 == "." }) ?? 0 } ?? 0
+        let append = try #require(Self.text(after: "appends: serve ", in: cpu))
+        let serveMicros = Self.number(after: "", in: append) ?? 0
+        let postgresMicros = Self.number(after: "PostgreSQL ", in: append) ?? 0
         #expect(serveMicros > 0 && postgresMicros > 0, "\(cpu)")
         #expect(cpu.contains("per acknowledged append") && cpu.contains("per transaction") && cpu.contains("per request"), "\(cpu)")
     }
@@ -78,5 +78,15 @@ struct BenchCLITests {
         let result = try await CLI.run(["bench"] + arguments)
         #expect(result.status == 64)
         #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    /// What follows the first `label` in `line` (nil when it is not there).
+    static func text(after label: String, in line: Substring) -> Substring? {
+        label.isEmpty ? line : line.firstRange(of: label).map { line[$0.upperBound...] }
+    }
+
+    /// The decimal number right after the first `label` in `line`.
+    static func number(after label: String, in line: Substring) -> Double? {
+        text(after: label, in: line).flatMap { Double($0.prefix { $0.isNumber || $0 == "." }) }
     }
 }

@@ -40,16 +40,25 @@ struct ServeProcessTests {
 
         var stderr: String { lock.lock(); defer { lock.unlock() }; return text }
 
-        /// The port from "listening on http://127.0.0.1:PORT".
-        func port() async throws -> Int {
-            for _ in 0..<300 {
-                if let range = stderr.range(of: "listening on http://127.0.0.1:") {
-                    let digits = stderr[range.upperBound...].prefix { $0.isNumber }
-                    if let port = Int(digits) { return port }
-                }
+        /// The first whole stderr line containing `text`, once there is one
+        /// (nil after `seconds`).
+        func line(containing text: String, within seconds: Int = 15) async throws -> Substring? {
+            for _ in 0..<(seconds * 20) {
+                let printed = stderr, whole = printed[..<(printed.lastIndex(of: "\n") ?? printed.startIndex)]
+                if let line = whole.split(separator: "\n").first(where: { $0.contains(text) }) { return line }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            throw LedgerError(.internal, "serve did not start: \(stderr)")
+            return nil
+        }
+
+        /// The port from "listening on http://127.0.0.1:PORT".
+        func port() async throws -> Int {
+            let prefix = "listening on http://127.0.0.1:"
+            guard let line = try await line(containing: prefix), let range = line.range(of: prefix),
+                  let port = Int(line[range.upperBound...].prefix { $0.isNumber }) else {
+                throw LedgerError(.internal, "serve did not start: \(stderr)")
+            }
+            return port
         }
 
         func exitStatus(within seconds: Int) async throws -> Int32? {
@@ -130,13 +139,7 @@ struct ServeProcessTests {
             try await HTTPResult.send($0, .get, "/healthz", headers: [APIContractTests.requestIDHeader: requestID])
         }
         #expect(health.status == 200)
-        var line: Substring?
-        for _ in 0..<100 {
-            line = serve.stderr.split(separator: "\n").first { $0.contains(requestID) }
-            if line != nil { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        let logged = try #require(line, "no log line names request \(requestID): \(serve.stderr)")
+        let logged = try #require(try await serve.line(containing: requestID, within: 5), "no log line names request \(requestID): \(serve.stderr)")
         let object = try #require(try JSONValue.parse(Array(logged.utf8)).objectValue, "not a JSON object: \(logged)")
         #expect(object["request_id"]?.stringValue == requestID)
         #expect(object["level"]?.stringValue == "info")

@@ -25,8 +25,9 @@ struct CPUTimes {
             // cpu user nice system idle iowait irq softirq steal ...
             let ticks = line.split(separator: " ").dropFirst().prefix(8).map { Double($0) ?? 0 }
             if ticks.count == 8 {
-                times.machineTotal = ticks.reduce(0, +) / tick
-                times.machineBusy = (ticks.reduce(0, +) - ticks[3] - ticks[4]) / tick
+                let total = ticks.reduce(0, +)
+                times.machineTotal = total / tick
+                times.machineBusy = (total - ticks[3] - ticks[4]) / tick
             }
         }
         times.process = (stat(of: process).map { $0.own } ?? 0) / tick

@@ -1,5 +1,4 @@
 import Ledger
-import Synchronization
 
 /// Appends batches in order, each atomic, the first failure stopping
 /// everything after it, while the caller reads, parses and checks the next
@@ -28,9 +27,12 @@ struct PipelinedAppender {
         let lines: [Int]
         let lastLine: Int
         let draft: AppendDraft?
-        /// Tells the batch's transaction id once it has begun (nil when it
-        /// ended without one, or did not ask for one).
-        let begun: TransactionHandoff
+        /// Yields the batch's transaction id once it has begun, and ends
+        /// (without one, when the batch did not ask for it) when it is done.
+        let begun: AsyncStream<TransactionID>
+
+        /// "the batch of lines A-B", for messages.
+        var described: String { "the batch of lines \(lines.first ?? 0)-\(lines.last ?? 0)" }
     }
 
     /// `openSecond` opens a second connection to the same database, sharing
@@ -58,7 +60,7 @@ struct PipelinedAppender {
         // else waits until nothing is in flight.
         var predecessor: TransactionID?
         if let previous = inFlight.last {
-            if draft != nil, previous.draft != nil, let id = await previous.begun.value {
+            if draft != nil, previous.draft != nil, let id = await previous.begun.first(where: { _ in true }) {
                 predecessor = id
             } else {
                 try await drain(into: &summary)
@@ -69,11 +71,14 @@ struct PipelinedAppender {
         guard let store = stores.first(where: { store in !inFlight.contains { $0.store.connection === store.connection } }) else {
             throw LedgerError(.internal, "append: every connection has a batch in flight")
         }
-        let begun = TransactionHandoff()
+        let (begun, teller) = AsyncStream.makeStream(of: TransactionID.self, bufferingPolicy: .bufferingNewest(1))
         // The transaction tells its id only when a next batch may follow it.
-        let announce: (@Sendable (TransactionID) -> Void)? = openSecond != nil || stores.count > 1 ? { @Sendable (id: TransactionID) in begun.publish(id) } : nil
+        let announce: (@Sendable (TransactionID) -> Void)? = openSecond != nil || stores.count > 1 ? { @Sendable (id: TransactionID) in
+            teller.yield(id)
+            teller.finish()
+        } : nil
         let task = Task { () async throws -> FollowingAppend in
-            defer { begun.publish(nil) }
+            defer { teller.finish() }
             if let draft { return try await store.append(draft, following: predecessor, begun: announce) }
             return .done(try await store.append(requests: [events]))
         }
@@ -106,7 +111,7 @@ struct PipelinedAppender {
             inFlight = []
             for later in after {
                 if case .success(.done(let results)) = await later.task.result, case .some(.success(let outcome)) = results.first, outcome.appended > 0 {
-                    located.message += "; the batch of lines \(later.lines.first ?? 0)-\(later.lines.last ?? 0) after it did commit (\(outcome.appended) appended)"
+                    located.message += "; \(later.described) after it did commit (\(outcome.appended) appended)"
                 }
             }
             throw located
@@ -142,9 +147,9 @@ struct PipelinedAppender {
         if let index = error.details["index"].flatMap(Int.init), index < flight.lines.count {
             located.line = flight.lines[index]
         }
-        if error.code == .databaseUnavailable, let first = flight.lines.first, let last = flight.lines.last {
+        if error.code == .databaseUnavailable, !flight.lines.isEmpty {
             // Say what became of the batch: resolved, or honestly unknown.
-            let batch = "the batch of lines \(first)-\(last)"
+            let batch = flight.described
             if error.details["commit"] == "unknown" {
                 located.message += "; whether \(batch) committed is UNKNOWN: re-run the same input (lines with an eventId are not appended twice)"
             } else {
@@ -163,47 +168,6 @@ struct PipelinedAppender {
             stores.append(try await openSecond())
         } catch {
             StandardError.write("mcledger: a second connection to the database could not be opened (\(error.message)); appending on one\n")
-        }
-    }
-}
-
-/// A transaction id handed from the task that begins the transaction to the
-/// one that sends the next batch: published once (nil when the transaction
-/// ended without one), awaited by any number of waiters.
-final class TransactionHandoff: Sendable {
-    private enum State {
-        case waiting([CheckedContinuation<TransactionID?, Never>])
-        case published(TransactionID?)
-    }
-
-    private let state = Mutex(State.waiting([]))
-
-    /// The first call wins; later ones do nothing.
-    func publish(_ id: TransactionID?) {
-        let waiters: [CheckedContinuation<TransactionID?, Never>] = state.withLock { state in
-            guard case .waiting(let waiters) = state else { return [] }
-            state = .published(id)
-            return waiters
-        }
-        for waiter in waiters { waiter.resume(returning: id) }
-    }
-
-    /// The published id, once there is one.
-    var value: TransactionID? {
-        get async {
-            await withCheckedContinuation { continuation in
-                let published: TransactionID?? = state.withLock { state in
-                    switch state {
-                    case .published(let id):
-                        return .some(id)
-                    case .waiting(var waiters):
-                        waiters.append(continuation)
-                        state = .waiting(waiters)
-                        return .none
-                    }
-                }
-                if case .some(let id) = published { continuation.resume(returning: id) }
-            }
         }
     }
 }
