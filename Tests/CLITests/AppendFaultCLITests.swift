@@ -16,12 +16,14 @@ struct AppendFaultCLITests {
     }
 
     /// `mcledger append arguments...` of `input` through a proxy armed with
-    /// `fault` for the first COMMIT; checks that the fault fired.
+    /// `fault` for the first COMMIT on the first connection (the one that
+    /// carries the first batch; the second batch's COMMIT, on the second
+    /// connection, may reach the proxy first); checks that the fault fired.
     static func appendThroughFault(_ fault: FaultProxy.Fault, _ input: String, arguments: [String] = [],
                                    into database: TestDatabase) async throws -> CLI.Result {
         let proxy = try FaultProxy(cluster: database.cluster.home)
         defer { proxy.stop() }
-        proxy.arm(fault)
+        proxy.arm(fault, connection: 0)
         let run = try await CLI.run(["append"] + arguments, stdin: input, environment: ["MCLEDGER_DATABASE_URL": proxy.conninfo(database: database.name)])
         #expect(proxy.fired == 1)
         return run

@@ -13,8 +13,11 @@ import Glibc
 ///   connection is cut: the server never commits (it rolls back on EOF);
 /// - `dropCommitReply`: the COMMIT reaches the server, which commits, and the
 ///   connection is cut instead of forwarding the reply: committed, ack lost.
-/// A fault is armed for the next COMMIT only. `refuse(true)` cuts every
-/// connection and closes each new one at once (the database "went away").
+/// A fault is armed for the next COMMIT only, on any connection or on the
+/// n-th one the proxy accepted (0 the first): a client with two connections
+/// sends both COMMITs at once, and which one the proxy reads first is a
+/// race. `refuse(true)` cuts every connection and closes each new one at
+/// once (the database "went away").
 public final class FaultProxy: @unchecked Sendable {
     public enum Fault: Sendable {
         case dropCommitRequest
@@ -32,6 +35,9 @@ public final class FaultProxy: @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var armed: Fault?
+    /// The connection `armed` is for (nil: any).
+    private var armedConnection: Int?
+    private var accepted = 0
     private var refusing = false
     private var links: [ObjectIdentifier: Link] = [:]
     private var firedCount = 0
@@ -75,10 +81,12 @@ public final class FaultProxy: @unchecked Sendable {
         "host=127.0.0.1 port=\(port) user=postgres dbname='\(database)' sslmode=disable gssencmode=disable connect_timeout=5"
     }
 
-    /// Arms `fault` for the next COMMIT that passes through the proxy.
-    public func arm(_ fault: Fault) {
+    /// Arms `fault` for the next COMMIT that passes through the proxy, on
+    /// the `connection`-th connection accepted (0 the first) or, nil, on any.
+    public func arm(_ fault: Fault, connection: Int? = nil) {
         lock.lock()
         armed = fault
+        armedConnection = connection
         lock.unlock()
     }
 
@@ -138,8 +146,9 @@ public final class FaultProxy: @unchecked Sendable {
                 close(client)
                 continue
             }
-            let link = Link(client: client, server: server)
             lock.lock()
+            let link = Link(client: client, server: server, ordinal: accepted)
+            accepted += 1
             links[ObjectIdentifier(link)] = link
             lock.unlock()
             link.start(proxy: self)
@@ -152,8 +161,9 @@ public final class FaultProxy: @unchecked Sendable {
         lock.unlock()
     }
 
-    /// The armed fault `message` (from the client when `fromClient`) trips, if any; disarms it.
-    fileprivate func trips(_ message: ArraySlice<UInt8>, fromClient: Bool) -> Fault? {
+    /// The armed fault `message` (from the client when `fromClient`, on the
+    /// `connection`-th connection) trips, if any; disarms it.
+    fileprivate func trips(_ message: ArraySlice<UInt8>, fromClient: Bool, connection: Int) -> Fault? {
         guard let type = message.first else { return nil }
         let fault: Fault
         if fromClient {
@@ -174,7 +184,7 @@ public final class FaultProxy: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
-        guard armed == fault else { return nil }
+        guard armed == fault, armedConnection == nil || armedConnection == connection else { return nil }
         armed = nil
         firedCount += 1
         return fault
@@ -185,15 +195,18 @@ public final class FaultProxy: @unchecked Sendable {
 private final class Link: @unchecked Sendable {
     let client: Int32
     let server: Int32
+    /// Which connection the proxy accepted this is (0 the first).
+    let ordinal: Int
     private let lock = NSLock()
     private var pumpsRunning = 2
     private var isCut = false
     /// Set by a half-open fault: `cut()` leaves the server's side open.
     private var keepServer = false
 
-    init(client: Int32, server: Int32) {
+    init(client: Int32, server: Int32, ordinal: Int) {
         self.client = client
         self.server = server
+        self.ordinal = ordinal
     }
 
     func start(proxy: FaultProxy) {
@@ -253,7 +266,7 @@ private final class Link: @unchecked Sendable {
                 let total = (untyped ? 0 : 1) + length
                 guard length >= 4, buffer.count - start >= total else { break }
                 let message = buffer[start..<(start + total)]
-                if !untyped, let fault = proxy.trips(message, fromClient: fromClient) {
+                if !untyped, let fault = proxy.trips(message, fromClient: fromClient, connection: ordinal) {
                     if fault == .dropCommitRequestHalfOpen { cutClientOnly() }
                     return
                 }

@@ -131,6 +131,22 @@ struct CommitResolutionTests {
         #expect((first + second).map { positions[$0.eventId] ?? [] } == [[1], [2], [3], [4], [5], [6]])
     }
 
+    @Test("a fault armed for the second connection lets the first one's COMMIT through")
+    func faultForOneConnection() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let proxy = try FaultProxy(cluster: database.cluster.home)
+        defer { proxy.stop() }
+        let first = try await PostgresConnection.connect(proxy.conninfo(database: database.name))
+        let second = try await PostgresConnection.connect(proxy.conninfo(database: database.name))
+        defer { Task { await first.close(); await second.close() } }
+        proxy.arm(.dropCommitRequest, connection: 1)
+        for connection in [first, second] { try await connection.execute("BEGIN") }
+        try await first.execute("COMMIT")
+        #expect(proxy.fired == 0)
+        await #expect(throws: LedgerError.self) { try await second.execute("COMMIT") }
+        #expect(proxy.fired == 1)
+    }
+
     @Test("the verdict: committed only for every id at consecutive positions in insert order")
     func verdictRule() {
         let ids = [UUID(), UUID(), UUID()]
