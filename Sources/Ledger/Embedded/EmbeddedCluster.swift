@@ -51,14 +51,17 @@ public struct EmbeddedCluster: Sendable {
     /// mcledger database exists. Returns its conninfo. Safe to call from
     /// several processes at once (serialised by a lock file).
     public func start() async throws(LedgerError) -> String {
-        let tools = try PostgresTools.locate()
-        try prepareHome()
-        try withLockFile { () throws(LedgerError) in
-            if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
-                try initialize(tools)
-            }
-            if try !isRunning(tools) {
-                try launch(tools)
+        // initdb, pg_ctl and another process's lock take seconds: not on the cooperative pool.
+        try await OwnThread.run("mcledger-cluster-start") { () throws(LedgerError) in
+            let tools = try PostgresTools.locate()
+            try prepareHome()
+            try withLockFile { () throws(LedgerError) in
+                if !FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("PG_VERSION").path) {
+                    try initialize(tools)
+                }
+                if try !isRunning(tools) {
+                    try launch(tools)
+                }
             }
         }
         try await ensureDatabase(Self.databaseName)
@@ -71,11 +74,18 @@ public struct EmbeddedCluster: Sendable {
         return URL(fileURLWithPath: tools.pgCtl).deletingLastPathComponent().appendingPathComponent(name).path
     }
 
-    /// Stops the server (`immediate` skips the shutdown checkpoint).
+    /// Stops the server (`immediate` skips the shutdown checkpoint). Blocks
+    /// until it is down; from a task, use `shutDown(immediate:)`.
     public func stop(immediate: Bool = false) throws(LedgerError) {
         let tools = try PostgresTools.locate()
         guard try isRunning(tools) else { return }
         _ = try run(tools.pgCtl, ["-D", dataDirectory.path, "-w", "-t", "\(Self.startTimeoutSeconds)", "-m", immediate ? "immediate" : "fast", "stop"])
+    }
+
+    /// `stop(immediate:)` on a thread of its own (a fast shutdown's
+    /// checkpoint may take seconds).
+    public func shutDown(immediate: Bool = false) async throws(LedgerError) {
+        try await OwnThread.run("mcledger-cluster-stop") { () throws(LedgerError) in try stop(immediate: immediate) }
     }
 
     /// Creates `name` if it does not exist yet.

@@ -57,28 +57,23 @@ struct ChildProcess {
     /// Linux carries that high-water mark over the exec.)
     func wait() async throws(LedgerError) -> Outcome {
         let pid = self.pid, started = self.started
-        let result: Result<Outcome, LedgerError> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                var status: Int32 = 0
-                var usage = rusage()
-                var peak = 0
-                while true {
-                    let reaped = wait4(pid, &status, WNOHANG, &usage)
-                    if reaped == pid { break }
-                    if reaped < 0 && errno != EINTR {
-                        continuation.resume(returning: .failure(LedgerError(.internal, "wait4 failed: \(String(cString: strerror(errno)))")))
-                        return
-                    }
-                    peak = max(peak, Self.peakResidentBytes(pid))
-                    usleep(Self.pollMicroseconds)
+        return try await OwnThread.run("bench-wait") { () throws(LedgerError) -> Outcome in
+            var status: Int32 = 0
+            var usage = rusage()
+            var peak = 0
+            while true {
+                let reaped = wait4(pid, &status, WNOHANG, &usage)
+                if reaped == pid { break }
+                if reaped < 0 && errno != EINTR {
+                    throw LedgerError(.internal, "wait4 failed: \(String(cString: strerror(errno)))")
                 }
-                let exitCode = Spawn.exitCode(waitStatus: status)
-                let cpu = [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
-                continuation.resume(returning: .success(Outcome(
-                    exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak, cpuSeconds: cpu)))
+                peak = max(peak, Self.peakResidentBytes(pid))
+                usleep(Self.pollMicroseconds)
             }
+            let exitCode = Spawn.exitCode(waitStatus: status)
+            let cpu = [usage.ru_utime, usage.ru_stime].reduce(0.0) { $0 + Double($1.tv_sec) + Double($1.tv_usec) / 1e6 }
+            return Outcome(exitCode: exitCode, seconds: Date().timeIntervalSince(started), peakRSS: peak, cpuSeconds: cpu)
         }
-        return try result.get()
     }
 
     /// How often a running child's peak memory is read.
