@@ -127,7 +127,7 @@ struct AppendFaultCLITests {
                 try await Task.sleep(for: .milliseconds(20))
                 seen = try await watcher.execute("SELECT count(*) FROM mcledger.events").int(0, 0) ?? 0
             }
-            try cluster.stop(immediate: true)
+            try await cluster.shutDown(immediate: true)
             await watcher.close()
             try await Task.sleep(for: .milliseconds(500))
             _ = try await cluster.start()

@@ -17,7 +17,7 @@ struct HostileInputCLITests {
     static let maxSeconds: Double = 120
 
     /// What a run printed, how it exited, and its peak RSS.
-    struct Run {
+    struct Run: Sendable {
         let status: Int32
         let stderr: String
         let maxRSSKiB: Int
@@ -25,8 +25,13 @@ struct HostileInputCLITests {
     }
 
     /// Runs `mcledger append FILE` under /usr/bin/time (which reports the
-    /// child's peak RSS), killing it after `maxSeconds`.
-    static func append(_ file: URL, database: TestDatabase) throws -> Run {
+    /// child's peak RSS), killing it after `maxSeconds`; waits on a thread of
+    /// its own, not on the cooperative pool.
+    static func append(_ file: URL, database: TestDatabase) async throws -> Run {
+        try await OwnThread.run("fuzz-append") { () throws(any Error) in try appendBlocking(file, database: database) }
+    }
+
+    private static func appendBlocking(_ file: URL, database: TestDatabase) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
         process.arguments = ["-f", "maxrss_kib=%M", CLI.executable.path, "append", file.path]
@@ -94,7 +99,7 @@ struct HostileInputCLITests {
             Array(Fixtures.instance("exec-03").utf8),
         ])
         defer { try? FileManager.default.removeItem(at: url) }
-        let run = try Self.append(url, database: database)
+        let run = try await Self.append(url, database: database)
         #expect(run.status == 65, "\(hostile.name): \(run.stderr)")
         #expect(run.stderr.contains("line 3"), "\(hostile.name): \(run.stderr)")
         #expect(run.stderr.contains(hostile.reason), "\(hostile.name): \(run.stderr)")
@@ -121,7 +126,7 @@ struct HostileInputCLITests {
         try handle.close()
         let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
         #expect(size > 200_000_000)
-        let run = try Self.append(url, database: database)
+        let run = try await Self.append(url, database: database)
         #expect(run.status == 65, "\(run.stderr)")
         #expect(run.stderr.contains("line 2") && run.stderr.contains("line exceeds"), "\(run.stderr)")
         #expect(run.maxRSSKiB < Self.maxAppendRSSKiB, "peak RSS \(run.maxRSSKiB) KiB")
@@ -134,7 +139,7 @@ struct HostileInputCLITests {
         let database = try await TestCluster.shared.freshDatabase()
         let url = try Self.file([Array((Fixtures.instance("exec-01") + "\r").utf8), [], Array("  \t".utf8), Array((Fixtures.instance("exec-02") + "\r").utf8)])
         defer { try? FileManager.default.removeItem(at: url) }
-        let run = try Self.append(url, database: database)
+        let run = try await Self.append(url, database: database)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try await database.store().count() == 2)
     }

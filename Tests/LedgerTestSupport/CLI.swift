@@ -1,4 +1,5 @@
 import Foundation
+import Ledger
 
 /// Runs the built `mcledger` executable, as a user would.
 public enum CLI {
@@ -25,16 +26,9 @@ public enum CLI {
     /// on one of Swift concurrency's few threads (two on two cores), parallel
     /// CLI tests starved the in-process servers other tests were talking to.
     public static func run(_ arguments: [String], database: TestDatabase? = nil, stdin: String = "", environment: [String: String] = [:]) async throws -> Result {
-        let outcome: Swift.Result<Result, any Error> = await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    continuation.resume(returning: .success(try runBlocking(arguments, database: database, stdin: stdin, environment: environment)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+        try await OwnThread.run("cli-run") { () throws(any Error) in
+            try runBlocking(arguments, database: database, stdin: stdin, environment: environment)
         }
-        return try outcome.get()
     }
 
     /// Longest one run may take before it is killed and the test fails

@@ -38,8 +38,8 @@ public struct StreamingReplica: Sendable {
 
         // The standby's home, owned by the server user, then its data directory from a base backup.
         try FileManager.default.createDirectory(at: standby.home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        if geteuid() == 0 { try run("/bin/chown", ["postgres", standby.home.path], asServerUser: false) }
-        try run(try EmbeddedCluster.serverCommand("pg_basebackup"), [
+        if geteuid() == 0 { try await run("/bin/chown", ["postgres", standby.home.path], asServerUser: false) }
+        try await run(try EmbeddedCluster.serverCommand("pg_basebackup"), [
             "-D", standby.home.appendingPathComponent("data").path, "-R", "-X", "stream", "--checkpoint=fast", "--no-sync",
             "-d", "host='\(primary.home.path)' port=5432 user=\(EmbeddedCluster.superuser)",
         ])
@@ -66,8 +66,8 @@ public struct StreamingReplica: Sendable {
     }
 
     /// Stops the standby (fast shutdown); `startStandby` starts it again, streaming where it stopped.
-    public func stopStandby() throws {
-        try standby.stop()
+    public func stopStandby() async throws {
+        try await standby.shutDown()
     }
 
     public func startStandby() async throws {
@@ -82,26 +82,29 @@ public struct StreamingReplica: Sendable {
     }
 
     /// Runs a program that exits (never one that leaves a server behind:
-    /// Process would wait for it), as the server user when root.
-    private static func run(_ executable: String, _ arguments: [String], asServerUser: Bool = true) throws {
-        let process = Process()
-        if asServerUser && geteuid() == 0 {
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            process.arguments = ["-u", "postgres", "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-        }
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw LedgerError(.internal, "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(text)")
+    /// Process would wait for it), as the server user when root, on a
+    /// thread of its own (a base backup takes seconds).
+    private static func run(_ executable: String, _ arguments: [String], asServerUser: Bool = true) async throws {
+        try await OwnThread.run("replica-\(URL(fileURLWithPath: executable).lastPathComponent)") { () throws(any Error) in
+            let process = Process()
+            if asServerUser && geteuid() == 0 {
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+                process.arguments = ["-u", "postgres", "--", executable] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+            }
+            process.currentDirectoryURL = URL(fileURLWithPath: "/")
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw LedgerError(.internal, "\(executable) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): \(text)")
+            }
         }
     }
 }

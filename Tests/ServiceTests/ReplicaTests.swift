@@ -95,7 +95,7 @@ struct ReplicaTests {
                 #expect(caughtUp.object?["ready"] == .bool(true))
 
                 // The standby goes away: reads 503 with Retry-After, appends still acknowledged.
-                try pair.stopStandby()
+                try await pair.stopStandby()
                 for route in ["/v1/counts", "/v1/readiness", "/v1/events", "/v1/events?format=ndjson", "/v1/verify", "/"] {
                     let down = try await server.get(route, token: Self.admin)
                     #expect(down.status == 503, "\(route) answered \(down.status)")
