@@ -65,12 +65,12 @@ public enum CLI {
             try? input.fileHandleForWriting.close()
         }
         writer.start()
-        let outputBox = DataBox(), errorBox = DataBox()
+        let outputBox = Locked(Data()), errorBox = Locked(Data())
         let drained = DispatchGroup()
         for (pipe, box) in [(output, outputBox), (error, errorBox)] {
             drained.enter()
             Thread {
-                box.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                box.set(pipe.fileHandleForReading.readDataToEndOfFile())
                 drained.leave()
             }.start()
         }
@@ -81,21 +81,12 @@ public enum CLI {
             process.terminate()
             if exited.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
             _ = drained.wait(timeout: .now() + 2)
-            throw Unfinished(description: "\(command) did not finish within \(Int(runTimeout)) s and was killed; it printed on stderr:\n\(String(decoding: errorBox.data.suffix(4000), as: UTF8.self))")
+            throw Unfinished(description: "\(command) did not finish within \(Int(runTimeout)) s and was killed; it printed on stderr:\n\(String(decoding: errorBox.value.suffix(4000), as: UTF8.self))")
         }
         process.waitUntilExit()
         if drained.wait(timeout: .now() + drainTimeout) == .timedOut {
             throw Unfinished(description: "\(command) exited with status \(process.terminationStatus), but its stdout or stderr was still open \(Int(drainTimeout)) s later: another process (one it started?) holds the pipe")
         }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outputBox.data, as: UTF8.self), stderr: String(decoding: errorBox.data, as: UTF8.self))
-    }
-}
-
-private final class DataBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Data?
-    var data: Data {
-        get { lock.lock(); defer { lock.unlock() }; return stored ?? Data() }
-        set { lock.lock(); stored = newValue; lock.unlock() }
+        return Result(status: process.terminationStatus, stdout: String(decoding: outputBox.value, as: UTF8.self), stderr: String(decoding: errorBox.value, as: UTF8.self))
     }
 }

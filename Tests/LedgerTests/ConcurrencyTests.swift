@@ -29,7 +29,7 @@ struct ConcurrencyTests {
         let stores = try await (0..<appenders).asyncMap { _ in try await database.store() }
         let readerConnection = try await database.connect()
         let follower = Follower()
-        let done = ManagedFlag()
+        let done = Locked(false)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 while !done.value { try await follower.poll(readerConnection) }
@@ -48,7 +48,7 @@ struct ConcurrencyTests {
                 }
                 try await writers.waitForAll()
             }
-            done.set()
+            done.set(true)
             try await group.waitForAll()
         }
         let total = appenders * batches * batchSize
@@ -131,12 +131,4 @@ extension ConcurrencyTests {
               AND l.objsubid = 1 AND d.datname = current_database()
             """).int(0, 0) == 1
     }
-}
-
-/// A thread-safe boolean for stopping loops across tasks.
-final class ManagedFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
-    func set() { lock.lock(); flag = true; lock.unlock() }
 }

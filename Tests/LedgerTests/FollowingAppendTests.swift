@@ -22,12 +22,16 @@ struct FollowingAppendTests {
         return TransactionID(try #require(try await connection.execute("SELECT pg_current_xact_id()::text").string(0, 0)))
     }
 
+    /// A fresh database's store, a connection for the predecessor's
+    /// transaction and one, as the append role, for the follower.
+    private static func connections() async throws -> (EventStore, predecessor: PostgresConnection, follower: PostgresConnection) {
+        let database = try await TestCluster.shared.freshDatabase()
+        return (try await database.store(), try await database.connect(), try await database.connect(as: "mcledger_append"))
+    }
+
     @Test("refused while the transaction it follows is in progress or rolled back; appended once it committed")
     func followsOnlyACommittedTransaction() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        let store = try await database.store()
-        let predecessor = try await database.connect()
-        let follower = try await database.connect(as: "mcledger_append")
+        let (store, predecessor, follower) = try await Self.connections()
 
         // In progress, not at the lock yet: the follower would overtake it.
         let running = try await Self.begin(predecessor)
@@ -56,10 +60,7 @@ struct FollowingAppendTests {
 
     @Test("a follower that reaches the lock while its predecessor holds it waits, then appends after it")
     func waitsForAPredecessorHoldingTheLock() async throws {
-        let database = try await TestCluster.shared.freshDatabase()
-        let store = try await database.store()
-        let predecessor = try await database.connect()
-        let follower = try await database.connect(as: "mcledger_append")
+        let (store, predecessor, follower) = try await Self.connections()
         let id = try await Self.begin(predecessor)
         _ = try await predecessor.execute("SELECT mcledger.lock_appends()")
         _ = try await predecessor.execute(Self.append, Self.newStream("first", after: nil))
@@ -80,8 +81,8 @@ struct FollowingAppendTests {
         let gone = try await Self.begin(predecessor)
         _ = try await predecessor.execute("ROLLBACK")
         let events = [try Fixtures.event(Fixtures.workflow("Created", instance: "exec-01", workflow: "w"))]
-        let draft = try #require(store.draft([events], after: nil))
-        let told = TransactionIDBox()
+        let draft = try #require(store.draft([events], after: []))
+        let told = Locked<TransactionID?>(nil)
         let refused = try await store.append(draft, following: gone, begun: { told.set($0) })
         guard case .refused = refused else {
             Issue.record("a draft following a rolled-back transaction was appended: \(refused)")
@@ -98,12 +99,4 @@ struct FollowingAppendTests {
         #expect(try results[0].get().positions == [1])
         #expect(told.value != first, "each transaction tells its own id")
     }
-}
-
-/// The last transaction id a test was told.
-final class TransactionIDBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: TransactionID?
-    func set(_ id: TransactionID) { lock.lock(); stored = id; lock.unlock() }
-    var value: TransactionID? { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -154,16 +154,16 @@ struct AppendDraftTests {
         let first = try #require(store.draft([Self.events([
             Fixtures.instance("exec-01"),
             Fixtures.workflow("Created", instance: "exec-01", workflow: "w"),
-        ])], after: nil))
+        ])], after: []))
         let second = try #require(store.draft([Self.events([
             Fixtures.workflow("Started", instance: "exec-01", workflow: "w"),
             Fixtures.workflow("Paused", instance: "exec-01", workflow: "w"),
-        ])], after: first))
+        ])], after: [first]))
         #expect(try await store.append(first)[0].get().positions == [1, 2])
         #expect(try await store.append(second)[0].get().positions == [3, 4])
         #expect(try await store.readStream("workflow-exec-01.w").map(\.version) == [1, 2, 3])
         // Paused is illegal when paused: no draft is made (the answer must come from the ledger).
-        #expect(try store.draft([Self.events([Fixtures.workflow("Paused", instance: "exec-01", workflow: "w")])], after: nil) == nil)
+        #expect(try store.draft([Self.events([Fixtures.workflow("Paused", instance: "exec-01", workflow: "w")])], after: []) == nil)
     }
 
     @Test("the batch before did not commit as drafted (another writer moved its stream): the next draft is re-checked")
@@ -175,8 +175,8 @@ struct AppendDraftTests {
             Fixtures.workflow("Created", instance: "exec-01", workflow: "w"),
             Fixtures.workflow("Started", instance: "exec-01", workflow: "w"),
         ])
-        let first = try #require(store.draft([Self.events([Fixtures.workflow("Paused", instance: "exec-01", workflow: "w")])], after: nil))
-        let second = try #require(store.draft([Self.events([Fixtures.workflow("Started", instance: "exec-01", workflow: "w")])], after: first))
+        let first = try #require(store.draft([Self.events([Fixtures.workflow("Paused", instance: "exec-01", workflow: "w")])], after: []))
+        let second = try #require(store.draft([Self.events([Fixtures.workflow("Started", instance: "exec-01", workflow: "w")])], after: [first]))
         // Meanwhile: paused and started again by someone else (versions 3 and 4).
         _ = try await other.append(lines: [
             Fixtures.workflow("Paused", instance: "exec-01", workflow: "w"),
@@ -193,6 +193,6 @@ struct AppendDraftTests {
     @Test("a store without a cache makes no drafts")
     func noCacheNoDraft() async throws {
         let store = try await TestCluster.shared.freshDatabase().store(cached: false)
-        #expect(try store.draft([Self.events([Fixtures.instance("exec-01")])], after: nil) == nil)
+        #expect(try store.draft([Self.events([Fixtures.instance("exec-01")])], after: []) == nil)
     }
 }

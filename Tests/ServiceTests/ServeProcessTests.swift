@@ -69,43 +69,29 @@ struct ServeProcessTests {
         }
     }
 
-    /// Acknowledgements received by all clients so far.
-    final class Counter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var count = 0
-        func increment() { lock.lock(); count += 1; lock.unlock() }
-        var value: Int { lock.lock(); defer { lock.unlock() }; return count }
-    }
-
-    /// Positions acknowledged to one client, kept even when its connection ends in an error.
-    final class PositionsBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: [Int] = []
-        func append(_ position: Int) { lock.lock(); stored.append(position); lock.unlock() }
-        var values: [Int] { lock.lock(); defer { lock.unlock() }; return stored }
-    }
-
     @Test("SIGTERM drains in-flight appends: every acknowledged event is stored, and the server exits 0")
     func gracefulShutdown() async throws {
         let database = try await TestCluster.shared.freshDatabase()
         let token = "append-token-for-the-sigterm-test"
         let serve = try ServeProcess(database: database, environment: ["MCLEDGER_TOKENS": "append \(token)"])
         let port = try await serve.port()
-        let acknowledgedSoFar = Counter()
+        // Acknowledgements received by all clients so far.
+        let acknowledgedSoFar = Locked(0)
         let acknowledged = await withTaskGroup(of: [Int].self) { group in
             for client in 0..<8 {
                 group.addTask {
-                    let box = PositionsBox()
+                    // Kept even when this client's connection ends in an error.
+                    let box = Locked<[Int]>([])
                     _ = try? await TestClientRequest.run(port: port) { http in
                         for n in 0..<200 {
                             let result = try await HTTPResult.send(http, .post, "/v1/events", token: token,
                                                                    body: APIFixtures.pending("sig-\(client)-\(n)"))
                             guard result.status == 201, let position = result.object?["firstPosition"]?.integerValue else { break }
-                            box.append(position)
-                            acknowledgedSoFar.increment()
+                            box.update { $0.append(position) }
+                            acknowledgedSoFar.update { $0 += 1 }
                         }
                     }
-                    return box.values
+                    return box.value
                 }
             }
             // SIGTERM once appends are flowing (however slow the machine), mid-load.

@@ -35,7 +35,7 @@ extension EventStore {
             throw LedgerError(.invalidInput, "one transaction holds at most \(AppendLimits.maxTransactionEvents) events (got \(total))")
         }
         guard total > 0 else { return requests.map { _ in .success(AppendOutcome(positions: [], isDuplicate: [], recordedAt: nil)) } }
-        return try await commit(requests, draft: draft(requests, after: nil))
+        return try await commit(requests, draft: draft(requests, after: []))
     }
 
     /// Appends a draft made by `draft(_:after:)`: as `append(requests:)`
@@ -47,8 +47,9 @@ extension EventStore {
     }
 
     /// Checks `requests` against the heads this store's own appends left
-    /// (`heads`), as they will be once `previous` (a draft not committed
-    /// yet, or nil) has committed, and encodes what to send: committing the
+    /// (`heads`), as they will be once `previous` (drafts not committed yet,
+    /// oldest first; a stream's head is the one the newest of them leaves)
+    /// have committed, and encodes what to send: committing the
     /// draft is then one round trip, and drafting the next batch can go on
     /// while this one commits. A stream not known is taken to be new.
     ///
@@ -58,12 +59,6 @@ extension EventStore {
     /// the ledger under the append lock. Nil when the store has no cache or a
     /// request does not pass against the cached heads (its answer must come
     /// from the ledger as it is: `append(requests:)` reads it).
-    public func draft(_ requests: [[ProposedEvent]], after previous: AppendDraft?) -> AppendDraft? {
-        draft(requests, after: previous.map { [$0] } ?? [])
-    }
-
-    /// As `draft(_:after:)`, after several drafts not committed yet (oldest
-    /// first): a stream's head is the one the newest of them leaves.
     public func draft(_ requests: [[ProposedEvent]], after previous: [AppendDraft]) -> AppendDraft? {
         guard let heads else { return nil }
         var known: [String: StreamHeadCache.Head] = [:]
