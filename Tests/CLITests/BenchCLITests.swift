@@ -44,14 +44,19 @@ struct BenchCLITests {
         let result = try await CLI.run(["bench", "--workloads", "http", "--clients", "2", "--seconds", "1", "--events", "1000"])
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| workload") }
-        #expect(rows.count == 2, "\(result.stdout)")
+        #expect(rows.count == 3, "\(result.stdout)")
         let appends = try #require(rows.first { $0.hasPrefix("| single-event appends, 2 clients") }, "\(result.stdout)")
         let ceiling = try #require(rows.first { $0.hasPrefix("| HTTP ceiling, 2 clients: `GET /healthz`") }, "\(result.stdout)")
+        let refused = try #require(rows.first { $0.hasPrefix("| HTTP ceiling with the append's own parsing, 2 clients:") }, "\(result.stdout)")
         #expect(appends.contains("events/s") && appends.contains("tx/s"), "\(appends)")
-        #expect(ceiling.contains("requests/s") && ceiling.contains("tx/s"), "\(ceiling)")
-        // Both compare against the same one-row transactions: the baseline cell is the same.
-        #expect(Self.cells(appends)[2] == Self.cells(ceiling)[2], "\(appends)\n\(ceiling)")
-        #expect(Self.cells(ceiling)[3].hasSuffix("x"), "\(ceiling)")
+        for row in [ceiling, refused] {
+            #expect(row.contains("requests/s") && row.contains("tx/s"), "\(row)")
+            // Each compares against the same one-row transactions: the baseline cell is the same.
+            #expect(Self.cells(appends)[2] == Self.cells(row)[2], "\(appends)\n\(row)")
+            #expect(Self.cells(row)[3].hasSuffix("x"), "\(row)")
+        }
+        // The run itself fails unless every refused append was answered 400 (status 0 above).
+        #expect((Self.number(after: "", in: Substring(Self.cells(refused)[1])) ?? 0) > 0, "\(refused)")
         #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
         // What each operation cost in CPU, from /proc: serve's and PostgreSQL's share of an append cannot be nothing.
         let cpu = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- CPU at 2 clients (from /proc") }, "\(result.stdout)")
@@ -60,6 +65,8 @@ struct BenchCLITests {
         let postgresMicros = Self.number(after: "PostgreSQL ", in: append) ?? 0
         #expect(serveMicros > 0 && postgresMicros > 0, "\(cpu)")
         #expect(cpu.contains("per acknowledged append") && cpu.contains("per transaction") && cpu.contains("per request"), "\(cpu)")
+        let refusedCPU = try #require(Self.text(after: "refused appends: serve ", in: cpu), "\(cpu)")
+        #expect((Self.number(after: "", in: refusedCPU) ?? 0) > 0, "\(cpu)")
     }
 
     /// A markdown table row's cells: workload, mcledger, baseline, ratio, ...

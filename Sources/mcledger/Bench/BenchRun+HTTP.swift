@@ -26,8 +26,11 @@ extension BenchRun {
         let token = (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }.joined()
         let port = try Self.freePort()
         let script = file("append.lua")
-        guard FileManager.default.createFile(atPath: script, contents: Data(Self.wrkScript.utf8)) else {
-            throw LedgerError(.internal, "cannot write \(script)")
+        let refusedScript = file("append-refused.lua")
+        for (path, text) in [(script, Self.wrkScript), (refusedScript, Self.refusedWrkScript)] {
+            guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) else {
+                throw LedgerError(.internal, "cannot write \(path)")
+            }
         }
         let server = try ChildProcess.start(
             [mcledger, "serve", "--host", "127.0.0.1", "--port", String(port), "--log-level", "warning"],
@@ -67,14 +70,29 @@ extension BenchRun {
                 guard ceiling.failures == 0 else {
                     throw LedgerError(.internal, "\(ceiling.failures) GET /healthz were not answered with 200 (see \(file("wrk-\(count)-healthz.txt")))")
                 }
+                StandardError.write("bench: \(count) HTTP clients posting events the parser refuses for \(seconds) s (wrk): the same serve's append route up to its database work\n")
+                let (refused, refusedCPU) = try await CPUTimes.measure(process: server.pid, postmaster: postmaster) { () async throws(LedgerError) in
+                    try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
+                                     script: refusedScript, token: token, name: "wrk-\(count)-refused")
+                }
+                // Every answer a 400 (any other status is written to the .err file), none a 2xx, no socket errors.
+                guard refused.socketErrors == 0, refused.non2xx == refused.requests,
+                      (try? String(contentsOfFile: file("wrk-\(count)-refused.err"), encoding: .utf8))?.contains("unexpected status") != true else {
+                    throw LedgerError(.internal, "the refused appends were not all answered with 400 (see \(file("wrk-\(count)-refused.txt")) and \(file("wrk-\(count)-refused.err")))")
+                }
                 cpu.append("CPU at \(count) clients (from /proc, all cores together; the rest is wrk, the kernel and other processes): appends: "
                            + appendsCPU.perOperation(ledger.requests, process: "serve", unit: "acknowledged append")
                            + "; one-row transactions: " + plainCPU.perOperation(plain.count, process: "the bench's libpq clients", unit: "transaction")
-                           + "; GET /healthz: " + ceilingCPU.perOperation(ceiling.requests, process: "serve", unit: "request") + ".")
+                           + "; GET /healthz: " + ceilingCPU.perOperation(ceiling.requests, process: "serve", unit: "request")
+                           + "; refused appends: " + refusedCPU.perOperation(refused.requests, process: "serve", unit: "request") + ".")
                 rows.append(.init(
                     workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
                     mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s", baseline: plainRate,
                     ratio: ceiling.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(ceiling.p50, ceiling.p99)))
+                rows.append(.init(
+                    workload: "HTTP ceiling with the append's own parsing, \(count) clients: `POST /v1/events` of an event the parser refuses (400, no database work) on the same `serve` vs the same one-row INSERT transactions",
+                    mcledger: "\(BenchFormat.grouped(Int(refused.rate.rounded()))) requests/s", baseline: plainRate,
+                    ratio: refused.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(refused.p50, refused.p99)))
             }
         } catch {
             server.signal(SIGKILL)
@@ -99,7 +117,10 @@ extension BenchRun {
              + "serve exited \(served.exitCode) on SIGTERM; peak RSS is the serve process's. "
              + "The HTTP ceiling rows are wrk's GET /healthz against the same serve with as many connections: "
              + "the least any request costs there (HTTP parsing, routing, middleware, the response, and wrk on the same cores), "
-             + "so no append through serve can go faster than that row.")
+             + "so no append through serve can go faster than that row. "
+             + "The refused-append rows POST the same events but with a status no event has (`\"to\":\"nowhere\"`): "
+             + "the request is authenticated, its body read and parsed, and the parser's 400 answered, all before the group commit; "
+             + "what an acknowledged append costs beyond that row is the database's part and the commit's.")
         cpu.forEach(note)
     }
 
@@ -211,7 +232,16 @@ extension BenchRun {
     /// wrk's script: each request appends ONE new transactional event (a new
     /// rtEvent stream, status pending) with a client-generated eventId, as a
     /// service would; any answer but 201 is counted as a failure.
-    static let wrkScript = """
+    static let wrkScript = wrkScript(status: "pending", expecting: 201)
+
+    /// The same requests with a status no event has: the parser refuses each
+    /// one with 400 before it reaches the group commit.
+    static let refusedWrkScript = wrkScript(status: "nowhere", expecting: 400)
+
+    /// The script POSTing events with `to` = `status`, writing any answer but
+    /// `expecting` to stderr.
+    static func wrkScript(status: String, expecting: Int) -> String {
+        """
         local counter = 0
         local threads = {}
         function setup(thread)
@@ -237,23 +267,28 @@ extension BenchRun {
           local id = uuid()
           local body = '{"type":"EventStatusChanged","eventId":"' .. id ..
             '","data":{"instance":"exec-0' .. (counter % 3 + 1) .. '","eventId":"t' .. tid .. '-' .. id ..
-            '","queue":"realtime","to":"pending","eventType":"ORDER_CONFIRMATION","channel":"email"}}'
+            '","queue":"realtime","to":"\(status)","eventType":"ORDER_CONFIRMATION","channel":"email"}}'
           return wrk.format("POST", "/v1/events", {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token}, body)
         end
         function response(status, headers, body)
-          if status ~= 201 then io.stderr:write("unexpected status " .. status .. ": " .. body .. "\\n") end
+          if status ~= \(expecting) then io.stderr:write("unexpected status " .. status .. ": " .. body .. "\\n") end
         end
 
         """
+    }
 }
 
-/// What wrk printed: requests, rate, latency percentiles, non-2xx answers.
+/// What wrk printed: requests, rate, latency percentiles, non-2xx answers, socket errors.
 struct WrkReport {
     var requests = 0
     var rate = 0.0
     var p50 = 0.0
     var p99 = 0.0
-    var failures = 0
+    /// Answers with a status outside 2xx (wrk counts 3xx with them).
+    var non2xx = 0
+    var socketErrors = 0
+    /// Requests that did not get a 2xx answer.
+    var failures: Int { non2xx + socketErrors }
 
     init(path: String) throws(LedgerError) {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw LedgerError(.internal, "cannot read wrk's report \(path)") }
@@ -264,9 +299,9 @@ struct WrkReport {
             case "Requests/sec:": rate = fields.count > 1 ? Double(fields[1]) ?? 0 : 0
             case "50%": p50 = fields.count > 1 ? Self.seconds(fields[1]) : 0
             case "99%": p99 = fields.count > 1 ? Self.seconds(fields[1]) : 0
-            case "Non-2xx": failures += Int(fields.last ?? "") ?? 0
+            case "Non-2xx": non2xx += Int(fields.last ?? "") ?? 0
             case "Socket": // "Socket errors: connect 0, read 0, write 0, timeout 0"
-                failures += fields.compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }.reduce(0, +)
+                socketErrors += fields.compactMap { Int($0.trimmingCharacters(in: CharacterSet(charactersIn: ","))) }.reduce(0, +)
             default:
                 if fields.count > 2, fields[1] == "requests", fields[2] == "in" { requests = Int(first) ?? 0 }
             }
