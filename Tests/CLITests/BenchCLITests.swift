@@ -39,7 +39,7 @@ struct BenchCLITests {
         #expect(home.contains("mcledger-bench-") && !FileManager.default.fileExists(atPath: home), "\(home) is left behind")
     }
 
-    @Test("the HTTP rows: appends through serve and, on the same serve, the no-database ceiling, each against one-row transactions")
+    @Test("the HTTP rows: appends through serve and, on the same serve, the no-database ceilings (GET /healthz, appends the parser refuses), each against one-row transactions")
     func httpRows() async throws {
         let result = try await CLI.run(["bench", "--workloads", "http", "--clients", "2", "--seconds", "1", "--events", "1000"])
         #expect(result.status == 0, "\(result.stderr)")
