@@ -75,9 +75,12 @@ extension BenchRun {
                     try await runWrk(wrk, clients: count, seconds: seconds, url: "http://127.0.0.1:\(port)/v1/events",
                                      script: refusedScript, token: token, name: "wrk-\(count)-refused")
                 }
-                // Every answer a 400 (any other status is written to the .err file), none a 2xx, no socket errors.
-                guard refused.socketErrors == 0, refused.non2xx == refused.requests,
-                      (try? String(contentsOfFile: file("wrk-\(count)-refused.err"), encoding: .utf8))?.contains("unexpected status") != true else {
+                // Every answer a 400 (the script writes any other status to wrk's stderr), none a 2xx, no socket errors.
+                let refusedErrors = file("wrk-\(count)-refused.err")
+                guard let unexpected = try? String(contentsOfFile: refusedErrors, encoding: .utf8) else {
+                    throw LedgerError(.internal, "cannot read wrk's stderr \(refusedErrors)")
+                }
+                guard refused.socketErrors == 0, refused.non2xx == refused.requests, !unexpected.contains("unexpected status") else {
                     throw LedgerError(.internal, "the refused appends were not all answered with 400 (see \(file("wrk-\(count)-refused.txt")) and \(file("wrk-\(count)-refused.err")))")
                 }
                 cpu.append("CPU at \(count) clients (from /proc, all cores together; the rest is wrk, the kernel and other processes): appends: "
