@@ -81,21 +81,20 @@ extension BenchRun {
                     throw LedgerError(.internal, "cannot read wrk's stderr \(refusedErrors)")
                 }
                 guard refused.socketErrors == 0, refused.non2xx == refused.requests, !unexpected.contains("unexpected status") else {
-                    throw LedgerError(.internal, "the refused appends were not all answered with 400 (see \(file("wrk-\(count)-refused.txt")) and \(file("wrk-\(count)-refused.err")))")
+                    throw LedgerError(.internal, "the refused appends were not all answered with 400 (see \(file("wrk-\(count)-refused.txt")) and \(refusedErrors))")
                 }
                 cpu.append("CPU at \(count) clients (from /proc, all cores together; the rest is wrk, the kernel and other processes): appends: "
                            + appendsCPU.perOperation(ledger.requests, process: "serve", unit: "acknowledged append")
                            + "; one-row transactions: " + plainCPU.perOperation(plain.count, process: "the bench's libpq clients", unit: "transaction")
                            + "; GET /healthz: " + ceilingCPU.perOperation(ceiling.requests, process: "serve", unit: "request")
                            + "; refused appends: " + refusedCPU.perOperation(refused.requests, process: "serve", unit: "request") + ".")
-                rows.append(.init(
-                    workload: "HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions",
-                    mcledger: "\(BenchFormat.grouped(Int(ceiling.rate.rounded()))) requests/s", baseline: plainRate,
-                    ratio: ceiling.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(ceiling.p50, ceiling.p99)))
-                rows.append(.init(
-                    workload: "HTTP ceiling with the append's own parsing, \(count) clients: `POST /v1/events` of an event the parser refuses (400, no database work) on the same `serve` vs the same one-row INSERT transactions",
-                    mcledger: "\(BenchFormat.grouped(Int(refused.rate.rounded()))) requests/s", baseline: plainRate,
-                    ratio: refused.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(refused.p50, refused.p99)))
+                // A ceiling: requests/s on the same serve against the same one-row transactions.
+                func ceilingRow(_ workload: String, _ report: WrkReport) -> BenchTable.Row {
+                    .init(workload: workload, mcledger: "\(BenchFormat.grouped(Int(report.rate.rounded()))) requests/s", baseline: plainRate,
+                          ratio: report.rate / max(plain.rate, 1), latency: BenchFormat.milliseconds(report.p50, report.p99))
+                }
+                rows.append(ceilingRow("HTTP ceiling, \(count) clients: `GET /healthz` on the same `serve` (no database work) vs the same one-row INSERT transactions", ceiling))
+                rows.append(ceilingRow("HTTP ceiling with the append's own parsing, \(count) clients: `POST /v1/events` of an event the parser refuses (400, no database work) on the same `serve` vs the same one-row INSERT transactions", refused))
             }
         } catch {
             server.signal(SIGKILL)
