@@ -119,6 +119,32 @@ struct StaleHeadTests {
         #expect(try await store.readStream(Self.stream).map(\.version) == [1, 2, 3])
     }
 
+    @Test("append_events probes a stream's stated head at its first event in the batch, and names the first stale stream in batch order")
+    func statedHeadsAreProbedAtEachStreamsFirstEvent() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let store = try await database.store()
+        let connection = try await database.connect(as: "mcledger_append")
+        func append(_ streams: [String], bases: [Int32]) async throws {
+            _ = try await connection.execute(
+                "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])",
+                [.textArray(streams), .uuidArray(streams.map { _ in UUID() }), .textArray(streams.map { _ in "Noted" }),
+                 .jsonbArray(streams.map { _ in "{}" }), .jsonbArray(streams.map { _ in "{}" }), .int4Array(bases)])
+        }
+        try await append(["test-a", "test-z"], bases: [0, 0])
+        // Both stated heads are wrong: the error names test-z, the batch's first, though test-a sorts first.
+        let error = await #expect(throws: LedgerError.self) {
+            try await append(["test-z", "test-a", "test-z"], bases: [5, 5, 5])
+        }
+        #expect(error?.details["sqlstate"] == "MLCF1")
+        #expect(error?.message.contains("'test-z' is not at version 5") == true, "\(String(describing: error))")
+        // Only a stream's first event states its head; the bases of its later events are not read.
+        try await append(["test-a", "test-z", "test-a"], bases: [1, 1, 9])
+        #expect(try await store.readStream("test-a").map(\.version) == [1, 2, 3])
+        #expect(try await store.readStream("test-z").map(\.version) == [1, 2])
+        let report = try await Verifier(store: store).verify()
+        #expect(report.ok, "\(report)")
+    }
+
     @Test("append_events refuses arrays that are not one-dimensional from index 1, which would pair a hash with another row", arguments: [
         "array_fill('{\"actor\":\"x\"}'::jsonb, ARRAY[2], ARRAY[0])",
         "array_fill('{\"actor\":\"x\"}'::jsonb, ARRAY[2], ARRAY[2])",

@@ -15,20 +15,38 @@ CREATE OR REPLACE FUNCTION mcledger.canonical_time(p_at timestamptz) RETURNS tex
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
 AS $$ SELECT to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') $$;
 
+-- The canonical text of the six fields between position and recorded_at
+-- (stream, version, event_id, type, data, metadata): they depend on the
+-- event alone, so append_events renders them before it takes the append
+-- lock, and under the lock adds only position, recorded_at and the hash.
+CREATE OR REPLACE FUNCTION mcledger.canonical_middle(
+    p_stream text, p_version int, p_event_id uuid, p_type text, p_data jsonb, p_metadata jsonb
+) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+    SELECT p_stream || E'\n' || p_version::text || E'\n' || p_event_id::text || E'\n' ||
+           p_type || E'\n' || p_data::text || E'\n' || p_metadata::text
+$$;
+
+-- The canonical bytes of one event from its position, its canonical middle
+-- and recorded_at already in canonical text form (append_events formats it
+-- once per batch). Plain SQL, so the planner inlines it into the caller.
+CREATE OR REPLACE FUNCTION mcledger.canonical_bytes(p_position bigint, p_middle text, p_recorded_at text)
+RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT convert_to(p_position::text || E'\n' || p_middle || E'\n' || p_recorded_at, 'UTF8') $$;
+
 -- The canonical bytes of one event, given recorded_at already in its
--- canonical text form (append_events formats it once per batch). Plain SQL
--- over immutable casts, so the planner inlines it into the caller's query.
+-- canonical text form.
 CREATE OR REPLACE FUNCTION mcledger.canonical_bytes(
     p_position bigint, p_stream text, p_version int, p_event_id uuid,
     p_type text, p_data jsonb, p_metadata jsonb, p_recorded_at text
 ) RETURNS bytea
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-    SELECT convert_to(
-        p_position::text || E'\n' || p_stream || E'\n' || p_version::text || E'\n' ||
-        p_event_id::text || E'\n' || p_type || E'\n' || p_data::text || E'\n' ||
-        p_metadata::text || E'\n' || p_recorded_at,
-        'UTF8')
+    SELECT mcledger.canonical_bytes(
+        p_position, mcledger.canonical_middle(p_stream, p_version, p_event_id, p_type, p_data, p_metadata),
+        p_recorded_at)
 $$;
 
 -- The canonical bytes of one stored event (for auditors' queries).
