@@ -12,13 +12,20 @@ import Ledger
 /// names N's transaction (`EventStore.append(_:following:begun:)`), and
 /// `append_events` appends it only once N has committed: it can neither
 /// overtake N nor commit when N does not. A batch refused that way (or
-/// stale) is appended again, checked under the lock, once N is settled.
+/// stale) is appended again, checked under the lock, once N is settled; the
+/// batch that followed the refused one is refused in turn, and the batch
+/// after that waits for it instead of following it, so that one refusal
+/// costs two batches their overlap, not every batch after it.
 struct PipelinedAppender {
     private var stores: [EventStore]
     private let openSecond: (@Sendable () async throws(LedgerError) -> EventStore)?
     private var triedSecond = false
     /// Oldest first; at most one per connection.
     private var inFlight: [Flight] = []
+    /// True when the oldest batch in flight followed a batch that was
+    /// refused: its predecessor never commits, so it will be refused too,
+    /// and nothing may follow it.
+    private var oldestFollowsRefused = false
 
     private struct Flight {
         let task: Task<FollowingAppend, any Error>
@@ -27,6 +34,8 @@ struct PipelinedAppender {
         let lines: [Int]
         let lastLine: Int
         let draft: AppendDraft?
+        /// True when it was sent following the batch before it.
+        let followed: Bool
         /// Yields the batch's transaction id once it has begun, and ends
         /// (without one, when the batch did not ask for it) when it is done.
         let begun: AsyncStream<TransactionID>
@@ -60,7 +69,7 @@ struct PipelinedAppender {
         // else waits until nothing is in flight.
         var predecessor: TransactionID?
         if let previous = inFlight.last {
-            if draft != nil, previous.draft != nil, let id = await previous.begun.first(where: { _ in true }) {
+            if draft != nil, previous.draft != nil, !oldestFollowsRefused, let id = await previous.begun.first(where: { _ in true }) {
                 predecessor = id
             } else {
                 try await drain(into: &summary)
@@ -82,7 +91,9 @@ struct PipelinedAppender {
             if let draft { return try await store.append(draft, following: predecessor, begun: announce) }
             return .done(try await store.append(requests: [events]))
         }
-        inFlight.append(Flight(task: task, store: store, events: events, lines: lines, lastLine: lastLine, draft: draft, begun: begun))
+        inFlight.append(Flight(
+            task: task, store: store, events: events, lines: lines, lastLine: lastLine, draft: draft,
+            followed: predecessor != nil, begun: begun))
     }
 
     /// Waits for every batch in flight, in order, adding each outcome to `summary`.
@@ -103,12 +114,15 @@ struct PipelinedAppender {
         guard !inFlight.isEmpty else { return }
         let flight = inFlight.removeFirst()
         do throws(LedgerError) {
-            summary.add(try await Self.outcome(of: flight))
+            let (outcome, refused) = try await Self.outcome(of: flight)
+            summary.add(outcome)
             summary.committedLines = flight.lastLine
+            oldestFollowsRefused = refused && inFlight.first?.followed == true
         } catch {
             var located = Self.located(error, flight)
             let after = inFlight
             inFlight = []
+            oldestFollowsRefused = false
             for later in after {
                 if case .success(.done(let results)) = await later.task.result, case .some(.success(let outcome)) = results.first, outcome.appended > 0 {
                     located.message += "; \(later.described) after it did commit (\(outcome.appended) appended)"
@@ -121,8 +135,8 @@ struct PipelinedAppender {
     /// The batch's outcome: as its transaction answered, or, when it was
     /// refused (its predecessor, settled by now, had not committed when it
     /// got the lock, or its draft was stale), appended again and checked
-    /// under the lock.
-    private static func outcome(of flight: Flight) async throws(LedgerError) -> AppendOutcome {
+    /// under the lock; `refused` says which.
+    private static func outcome(of flight: Flight) async throws(LedgerError) -> (outcome: AppendOutcome, refused: Bool) {
         let answer: FollowingAppend
         do {
             answer = try await flight.task.value
@@ -134,9 +148,9 @@ struct PipelinedAppender {
         switch answer {
         case .done(let results):
             guard let first = results.first else { throw LedgerError(.internal, "an append of one request returned no answer") }
-            return try first.get()
+            return (try first.get(), false)
         case .refused:
-            return try await flight.store.append(flight.events)
+            return (try await flight.store.append(flight.events), true)
         }
     }
 
