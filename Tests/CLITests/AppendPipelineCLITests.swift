@@ -46,36 +46,44 @@ struct AppendPipelineCLITests {
         let store = try await database.store()
         _ = try await store.append(lines: [Fixtures.status("pending", instance: "exec-01", eventId: "known")])
         // Lines 3-4 are drafted as a new stream and refused; lines 5-6 follow
-        // that refused transaction and are refused too; the 20 batches after
+        // that refused transaction and are refused too; the 19 batches after
         // them must not follow a refused one.
         var lines = [
             Fixtures.status("pending", instance: "exec-01", eventId: "a"), Fixtures.status("pending", instance: "exec-01", eventId: "b"),
             Fixtures.status("pendingDelivery", instance: "exec-01", eventId: "known"), Fixtures.status("pending", instance: "exec-01", eventId: "c"),
         ]
         lines += (0..<40).map { Fixtures.status("pending", instance: "exec-01", eventId: "e\($0)") }
-        let before = try await Self.rollbacks(database)
+        let watcher = try await database.connect()
+        defer { Task { await watcher.close() } }
+        let present = try await Self.clients(watcher)
+        let before = try await Self.rollbacks(watcher, once: present)
         let run = try await CLI.run(["append", "--batch-size", "2"], database: database, stdin: lines.joined(separator: "\n") + "\n")
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\"appended\":44,\"duplicates\":0"), "\(run.stdout)")
-        let refused = try await Self.rollbacks(database) - before
+        let refused = try await Self.rollbacks(watcher, once: present) - before
         // Two; a batch that overtakes the one before it to the lock (scheduling) costs two more.
         #expect((2...6).contains(refused), "\(refused) append transactions rolled back")
         #expect(try await Verifier(store: store).verify().ok)
     }
 
-    /// The database's rolled-back transactions, once no other client is
-    /// connected to it (a backend reports its counts as it exits).
-    private static func rollbacks(_ database: TestDatabase) async throws -> Int {
-        let connection = try await database.connect()
-        defer { Task { await connection.close() } }
-        for _ in 0..<200 {
-            let others = try await connection.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
-            if others.int(0, 0) == 1 { break }  // the test's own store
+    /// The pids of the other client backends connected to the database.
+    private static func clients(_ connection: PostgresConnection) async throws -> Set<Int> {
+        let rows = try await connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()")
+        return Set((0..<rows.count).compactMap { rows.int($0, 0) })
+    }
+
+    /// The database's rolled-back transactions, once every client backend
+    /// but those `present` has exited (a backend reports its counts as it exits).
+    private static func rollbacks(_ connection: PostgresConnection, once present: Set<Int>) async throws -> Int {
+        var settled = try await clients(connection).isSubset(of: present)
+        for _ in 0..<200 where !settled {
             try await Task.sleep(for: .milliseconds(50))
+            settled = try await clients(connection).isSubset(of: present)
         }
+        try #require(settled, "the append's backends had not exited after 10 s")
         _ = try await connection.execute("SELECT pg_stat_clear_snapshot()")
         let count = try await connection.execute("SELECT xact_rollback FROM pg_stat_database WHERE datname = current_database()")
-        return count.int(0, 0) ?? -1
+        return try #require(count.int(0, 0))
     }
 }
