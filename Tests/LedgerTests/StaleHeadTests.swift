@@ -10,6 +10,9 @@ import Testing
 @Suite("Appends validated against cached heads")
 struct StaleHeadTests {
     private static let stream = "workflow-exec-01.w"
+    /// `append_events` called directly, its six arrays as parameters 1-6.
+    private static let appendEvents =
+        "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])"
 
     @Test("a cached head another writer moved: the append is re-checked and refused as without a cache, nothing appended")
     func movedHeadIsRecheckedAndRefused() async throws {
@@ -105,7 +108,7 @@ struct StaleHeadTests {
         let connection = try await database.connect(as: "mcledger_append")
         let error = await #expect(throws: LedgerError.self) {
             try await connection.execute(
-                "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])",
+                Self.appendEvents,
                 [.textArray([Self.stream]), .uuidArray([UUID()]), .textArray(["WorkflowPaused"]),
                  .jsonbArray(["{\"instance\":\"exec-01\",\"workflow\":\"w\"}"]), .jsonbArray(["{}"]), .int4Array([Int32(stated)])])
         }
@@ -113,7 +116,7 @@ struct StaleHeadTests {
         #expect(try await store.count() == 2)
         // The true head is accepted, and the version follows it.
         _ = try await connection.execute(
-            "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])",
+            Self.appendEvents,
             [.textArray([Self.stream]), .uuidArray([UUID()]), .textArray(["WorkflowPaused"]),
              .jsonbArray(["{\"instance\":\"exec-01\",\"workflow\":\"w\"}"]), .jsonbArray(["{}"]), .int4Array([2])])
         #expect(try await store.readStream(Self.stream).map(\.version) == [1, 2, 3])
@@ -126,7 +129,7 @@ struct StaleHeadTests {
         let connection = try await database.connect(as: "mcledger_append")
         func append(_ streams: [String], bases: [Int32]) async throws {
             _ = try await connection.execute(
-                "SELECT * FROM mcledger.append_events($1::text[], $2::uuid[], $3::text[], $4::jsonb[], $5::jsonb[], $6::int4[])",
+                Self.appendEvents,
                 [.textArray(streams), .uuidArray(streams.map { _ in UUID() }), .textArray(streams.map { _ in "Noted" }),
                  .jsonbArray(streams.map { _ in "{}" }), .jsonbArray(streams.map { _ in "{}" }), .int4Array(bases)])
         }
