@@ -61,8 +61,12 @@ struct AppendPipelineCLITests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("\"appended\":44,\"duplicates\":0"), "\(run.stdout)")
         let refused = try await Self.rollbacks(watcher, once: present) - before
-        // Two; a batch that overtakes the one before it to the lock (scheduling) costs two more.
-        #expect((2...6).contains(refused), "\(refused) append transactions rolled back")
+        // A cascade refuses every batch after the stale one: 18 of the 22
+        // (the negative control). Without it: the stale batch and the one
+        // that followed it (1 when none did yet), and 2 more each time a batch
+        // overtakes the one before it to the lock, which a loaded machine
+        // (the whole test suite, in parallel) does several times in 22 batches.
+        #expect(refused <= 11, "\(refused) append transactions rolled back: more than half of the 22 batches")
         #expect(try await Verifier(store: store).verify().ok)
     }
 
