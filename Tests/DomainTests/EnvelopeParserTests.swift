@@ -52,6 +52,33 @@ struct EnvelopeParserTests {
             eventType: nil, channel: nil, reason: nil, recycledFrom: nil))
     }
 
+    /// data and metadata written compactly on the line are copied, not
+    /// written again; anything else (whitespace, an escape) is written
+    /// compactly. Either way the text is what serialized() writes.
+    @Test(arguments: [
+        (#"{"instance":"exec-01","workflow":"rt","n":[1.50,-2e3,true,null],"o":{"k":"v w"}}"#,
+         #"{"instance":"exec-01","workflow":"rt","n":[1.50,-2e3,true,null],"o":{"k":"v w"}}"#),
+        (#"{"instance":"exec-01","workflow":"rt","o":{"k": "v"}}"#,
+         #"{"instance":"exec-01","workflow":"rt","o":{"k":"v"}}"#),
+        (#"{"instance":"exec-01","workflow":"rt","o":[1 ,2]}"#,
+         #"{"instance":"exec-01","workflow":"rt","o":[1,2]}"#),
+        (#"{"instance":"exec-01","workflow":"rt","o":"\u00e9\/\n"}"#,
+         #"{"instance":"exec-01","workflow":"rt","o":"é/\n"}"#),
+        (#"{"instance":"exec-01","workflow":"rt","o":"\u001F"}"#,
+         #"{"instance":"exec-01","workflow":"rt","o":"\u001f"}"#),
+    ])
+    func dataAndMetadataTextIsCompact(written: String, compact: String) throws {
+        for line in [
+            #"{"type":"WorkflowStarted","data":\#(written),"metadata":\#(written)}"#,
+            #"{"type":"WorkflowStarted", "metadata" : \#(written) ,"data":\#(written)}"#,
+        ] {
+            let event = try parse(line)
+            #expect(event.data == compact)
+            #expect(event.metadata == compact)
+            #expect(event.data == (try JSONValue.parse(written)).serialized())
+        }
+    }
+
     @Test func eventIdIsStoredLowercase() throws {
         let upper = try parse(#"{\#(started),"eventId":"ABCDEF01-2345-6789-ABCD-EF0123456789"}"#)
         let lower = try parse(#"{\#(started),"eventId":"abcdef01-2345-6789-abcd-ef0123456789"}"#)

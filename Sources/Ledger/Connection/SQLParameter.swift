@@ -60,37 +60,41 @@ public struct SQLParameter: Sendable {
 
     /// A `text[]` value.
     public static func textArray(_ values: [String?]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.text, count: values.count)
-        for value in values { encoder.append(value.map { Array($0.utf8) }) }
-        return SQLParameter(oid: PostgresOID.textArray, format: .binary, bytes: encoder.bytes)
+        var encoder = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: values.count,
+                                         payload: values.reduce(0) { $0 + ($1?.utf8.count ?? 0) })
+        for value in values {
+            if let value { encoder.appendText(value) } else { encoder.append(nil) }
+        }
+        return encoder.parameter
     }
 
     /// A `jsonb[]` value from JSON texts.
     public static func jsonbArray(_ values: [String]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.jsonb, count: values.count)
+        var encoder = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: values.count,
+                                         payload: values.reduce(0) { $0 + $1.utf8.count + 1 })
         for value in values { encoder.appendJSONB(value) }
-        return SQLParameter(oid: PostgresOID.jsonbArray, format: .binary, bytes: encoder.bytes)
+        return encoder.parameter
     }
 
     /// A `uuid[]` value.
     public static func uuidArray(_ values: [UUID]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.uuid, count: values.count)
+        var encoder = BinaryArrayEncoder(of: PostgresOID.uuid, arrayOID: PostgresOID.uuidArray, count: values.count, payload: 16 * values.count)
         for value in values { encoder.appendUUID(value) }
-        return SQLParameter(oid: PostgresOID.uuidArray, format: .binary, bytes: encoder.bytes)
+        return encoder.parameter
     }
 
     /// A `bytea[]` value.
     public static func byteaArray(_ values: [[UInt8]]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.bytea, count: values.count)
+        var encoder = BinaryArrayEncoder(of: PostgresOID.bytea, arrayOID: PostgresOID.byteaArray, count: values.count, payload: values.reduce(0) { $0 + $1.count })
         for value in values { encoder.append(value) }
-        return SQLParameter(oid: PostgresOID.byteaArray, format: .binary, bytes: encoder.bytes)
+        return encoder.parameter
     }
 
     /// An `int4[]` value (NULL elements allowed).
     public static func int4Array(_ values: [Int32?]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(elementOID: PostgresOID.int4, count: values.count)
+        var encoder = BinaryArrayEncoder(of: PostgresOID.int4, arrayOID: PostgresOID.int4Array, count: values.count, payload: 4 * values.count)
         for value in values { encoder.appendInt32(value) }
-        return SQLParameter(oid: PostgresOID.int4Array, format: .binary, bytes: encoder.bytes)
+        return encoder.parameter
     }
 }
 
@@ -109,15 +113,21 @@ public enum PostgresOID {
     public static let jsonb: UInt32 = 3802
     public static let jsonbArray: UInt32 = 3807
     public static let xid8: UInt32 = 5069
+
 }
 
 /// Writes a one-dimensional array in PostgreSQL's binary `array_send` format.
 struct BinaryArrayEncoder {
     private(set) var bytes: [UInt8] = []
+    private let arrayOID: UInt32
     private var hasNullOffset = 4
 
-    init(elementOID: UInt32, count: Int) {
-        bytes.reserveCapacity(20 + count * 24)
+    /// An encoder for `count` elements of type `elementOID` (the array's type
+    /// is `arrayOID`), `payload` bytes in all besides their length words, so
+    /// that the buffer is allocated once.
+    init(of elementOID: UInt32, arrayOID: UInt32, count: Int, payload: Int) {
+        self.arrayOID = arrayOID
+        bytes.reserveCapacity(20 + count * 4 + payload)
         appendBE(Int32(1))            // ndim
         appendBE(Int32(0))            // has nulls (patched below)
         appendBE(elementOID)          // element type
@@ -129,6 +139,17 @@ struct BinaryArrayEncoder {
         guard let element else { return appendNull() }
         appendBE(Int32(element.count))
         bytes.append(contentsOf: element)
+    }
+
+    /// The array as a binary parameter of the array type of its elements.
+    var parameter: SQLParameter {
+        SQLParameter(oid: arrayOID, format: .binary, bytes: bytes)
+    }
+
+    mutating func appendText(_ text: String) {
+        let utf8 = text.utf8
+        appendBE(Int32(utf8.count))
+        bytes.append(contentsOf: utf8)
     }
 
     mutating func appendJSONB(_ json: String) {

@@ -57,11 +57,16 @@ public struct EnvelopeParser: Sendable {
         if let last = bytes.last, last == UInt8(ascii: "\r") {
             bytes = UnsafeRawBufferPointer(rebasing: bytes.dropLast())
         }
-        let value = try JSONValue.parse(bytes)
+        let (value, compactMembers) = try JSONValue.parseWithCompactMembers(bytes)
         guard case .object(let envelope) = value else {
             throw LedgerError(.invalidInput, "an event must be a JSON object, got \(value.typeName)")
         }
-        return try parse(envelope: envelope)
+        // data and metadata written compactly on the line are taken as they
+        // are: the same bytes serialized() would write, without writing them.
+        return try parse(envelope: envelope) { member in
+            guard member < compactMembers.count, let range = compactMembers[member] else { return nil }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
     }
 
     /// The event on `line`; see the `UnsafeRawBufferPointer` form.
@@ -84,14 +89,23 @@ public struct EnvelopeParser: Sendable {
     /// The event described by an already parsed envelope object (e.g. one element
     /// of a JSON array posted over HTTP).
     public func parse(envelope: JSONObject) throws(LedgerError) -> ProposedEvent {
+        try parse(envelope: envelope) { _ in nil }
+    }
+
+    /// The event described by `envelope`; `compactText(i)` is the compact
+    /// JSON text of the value of the envelope's i-th member when the caller
+    /// has it (else nil: it is serialized from the parsed value).
+    private func parse(envelope: JSONObject, compactText: (Int) -> String?) throws(LedgerError) -> ProposedEvent {
         var type: String?
         var data: JSONObject?
         var eventId: UUID?
         var expectedVersion: Int?
         var metadata: JSONObject?
         var stream: String?
+        var dataMember = 0
+        var metadataMember = 0
 
-        for (key, value) in envelope.pairs {
+        for (member, (key, value)) in envelope.pairs.enumerated() {
             guard let envelopeKey = EnvelopeKey.named(key) else {
                 throw LedgerError(
                     .invalidInput,
@@ -105,6 +119,7 @@ public struct EnvelopeParser: Sendable {
             case .data:
                 guard case .object(let object) = value else { throw wrongType("data", "an object", value) }
                 data = object
+                dataMember = member
             case .eventId:
                 if value.isNull { continue }
                 guard case .string(let text) = value else { throw wrongType("eventId", "a UUID string", value) }
@@ -116,6 +131,7 @@ public struct EnvelopeParser: Sendable {
                 if value.isNull { continue }
                 guard case .object(let object) = value else { throw wrongType("metadata", "an object", value) }
                 metadata = object
+                metadataMember = member
             case .stream:
                 if value.isNull { continue }
                 guard case .string(let text) = value else { throw wrongType("stream", "a string", value) }
@@ -155,8 +171,8 @@ public struct EnvelopeParser: Sendable {
             eventId: eventId ?? UUID.v7(),
             eventIdWasGiven: eventId != nil,
             expectedVersion: expectedVersion,
-            data: data.serialized(),
-            metadata: metadata?.serialized() ?? "{}",
+            data: compactText(dataMember) ?? data.serialized(),
+            metadata: metadata.map { compactText(metadataMember) ?? $0.serialized() } ?? "{}",
             domain: domain)
     }
 

@@ -10,6 +10,13 @@ struct JSONParser {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// How many times so far the text was not in compact form: whitespace
+    /// between tokens, or an escape in a string. A value parsed while it did
+    /// not change is written exactly as ``JSONWriter`` would write it.
+    private var departuresFromCompact = 0
+    /// When recording: for each member of the top-level object, in order,
+    /// the byte range of its value when that value's text is compact, else nil.
+    private(set) var compactMemberValues: [Range<Int>?]? = nil
 
     /// Objects with at least this many members check duplicates with a set
     /// instead of a linear scan.
@@ -19,8 +26,9 @@ struct JSONParser {
     /// regrowing from 1 costs more than the few unused slots.
     private static let initialObjectCapacity = 8
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, recordingCompactMembers: Bool = false) {
         self.bytes = bytes
+        if recordingCompactMembers { compactMemberValues = [] }
     }
 
     /// Parses the whole buffer as exactly one JSON value surrounded by optional whitespace.
@@ -97,7 +105,12 @@ struct JSONParser {
             guard bytes[index] == UInt8(ascii: ":") else { throw unexpected("expected ':' after an object key") }
             index += 1
             skipWhitespace()
+            let valueStart = index
+            let departures = departuresFromCompact
             let value = try parseValue()
+            if depth == 1, compactMemberValues != nil {
+                compactMemberValues?.append(departures == departuresFromCompact ? valueStart..<index : nil)
+            }
             pairs.append((key: key, value: value))
             skipWhitespace()
             guard index < bytes.count else { throw endOfInput("',' or '}'") }
@@ -306,6 +319,7 @@ struct JSONParser {
     }
 
     private mutating func parseEscapedString(open: Int, start: Int, firstEscape: Int) throws(LedgerError) -> String {
+        departuresFromCompact += 1
         var out: [UInt8] = []
         out.reserveCapacity(firstEscape - start + 16)
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<firstEscape]))
@@ -414,6 +428,8 @@ struct JSONParser {
 
     @inline(__always)
     private mutating func skipWhitespace() {
+        let start = index
+        defer { if index != start { departuresFromCompact += 1 } }
         while index < bytes.count {
             switch bytes[index] {
             case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"):

@@ -13,6 +13,18 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
+    /// Parses one JSON document from `bytes` as `parse(_:)` does, and, when
+    /// it is an object, the byte range in `bytes` of each member's value
+    /// (in member order) whose text is already compact, byte for byte what
+    /// `serialized()` would write (no whitespace between tokens, no escapes),
+    /// nil for the others: such a value's text can be copied instead of
+    /// written again from the parsed value.
+    static func parseWithCompactMembers(_ bytes: UnsafeRawBufferPointer) throws(LedgerError) -> (value: JSONValue, compactMembers: [Range<Int>?]) {
+        var parser = JSONParser(bytes.assumingMemoryBound(to: UInt8.self), recordingCompactMembers: true)
+        let value = try parser.parseDocument()
+        return (value, parser.compactMemberValues ?? [])
+    }
+
     /// Parses one JSON document from `bytes`; see the `UnsafeRawBufferPointer` form.
     public static func parse(_ bytes: [UInt8]) throws(LedgerError) -> JSONValue {
         // withUnsafeBytes rethrows untyped errors: carry the typed error out in a Result.

@@ -118,15 +118,33 @@ enum AppendPlan {
     }
 
     /// The `append_events` parameters of what `plan` accepted.
+    /// One pass over the events, each field read in place: a bulk append
+    /// encodes 2,000 events per batch, and mapping a key path per array
+    /// copied every whole event (one retain per string) six times.
     static func parameters(_ plan: Accepted) -> [SQLParameter] {
-        [
-            .textArray(plan.inserts.map(\.stream)),
-            .uuidArray(plan.inserts.map(\.eventId)),
-            .textArray(plan.inserts.map(\.type)),
-            .jsonbArray(plan.inserts.map(\.data)),
-            .jsonbArray(plan.inserts.map(\.metadata)),
-            .int4Array(plan.inserts.map { Int32(clamping: plan.bases[$0.stream] ?? 0) }),
-        ]
+        let count = plan.inserts.count
+        var payload = (streams: 0, types: 0, data: 0, metadata: 0)
+        for index in plan.inserts.indices {
+            payload.streams += plan.inserts[index].stream.utf8.count
+            payload.types += plan.inserts[index].type.utf8.count
+            payload.data += plan.inserts[index].data.utf8.count + 1
+            payload.metadata += plan.inserts[index].metadata.utf8.count + 1
+        }
+        var streams = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: count, payload: payload.streams)
+        var ids = BinaryArrayEncoder(of: PostgresOID.uuid, arrayOID: PostgresOID.uuidArray, count: count, payload: 16 * count)
+        var types = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: count, payload: payload.types)
+        var data = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: count, payload: payload.data)
+        var metadata = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: count, payload: payload.metadata)
+        var bases = BinaryArrayEncoder(of: PostgresOID.int4, arrayOID: PostgresOID.int4Array, count: count, payload: 4 * count)
+        for index in plan.inserts.indices {
+            streams.appendText(plan.inserts[index].stream)
+            ids.appendUUID(plan.inserts[index].eventId)
+            types.appendText(plan.inserts[index].type)
+            data.appendJSONB(plan.inserts[index].data)
+            metadata.appendJSONB(plan.inserts[index].metadata)
+            bases.appendInt32(Int32(clamping: plan.bases[plan.inserts[index].stream] ?? 0))
+        }
+        return [streams.parameter, ids.parameter, types.parameter, data.parameter, metadata.parameter, bases.parameter]
     }
 
     /// Inserts what `plan` accepted with one `append_events` call that
@@ -165,18 +183,23 @@ enum AppendPlan {
     static func validate(
         _ requests: [[ProposedEvent]], heads: [String: StreamHeadCache.Head], stored: [UUID: Result<Int, LedgerError>]
     ) -> Accepted {
+        let total = requests.reduce(0) { $0 + $1.count }
         var state = heads
+        state.reserveCapacity(heads.count + total)
         var inserts: [ProposedEvent] = []
-        inserts.reserveCapacity(requests.reduce(0) { $0 + $1.count })
+        inserts.reserveCapacity(total)
         var bases: [String: Int] = [:]
+        bases.reserveCapacity(total)
         // Each new id's index in `inserts` (a request that fails takes its ids back out).
         var insertOfId: [UUID: Int] = [:]
+        insertOfId.reserveCapacity(total)
         var outcomes: [Result<Request, LedgerError>] = []
         outcomes.reserveCapacity(requests.count)
         for request in requests {
             let firstInsert = inserts.count
             // What this request changes, to undo if it fails: its streams' heads before it.
             var before: [String: StreamHeadCache.Head?] = [:]
+            before.reserveCapacity(request.count)
             var accepted = Request(slots: [], isDuplicate: [])
             accepted.slots.reserveCapacity(request.count)
             accepted.isDuplicate.reserveCapacity(request.count)

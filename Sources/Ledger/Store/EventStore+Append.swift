@@ -61,14 +61,20 @@ extension EventStore {
     /// from the ledger as it is: `append(requests:)` reads it).
     public func draft(_ requests: [[ProposedEvent]], after previous: [AppendDraft]) -> AppendDraft? {
         guard let heads else { return nil }
+        let total = requests.reduce(0) { $0 + $1.count }
         var known: [String: StreamHeadCache.Head] = [:]
         var unknown: Set<String> = []
+        known.reserveCapacity(previous.isEmpty ? 0 : total)
+        unknown.reserveCapacity(total)
         for request in requests {
-            for event in request where known[event.stream] == nil && !unknown.contains(event.stream) {
-                if let head = previous.reversed().lazy.compactMap({ $0.plan.heads[event.stream] }).first {
-                    known[event.stream] = head
+            // By index: the stream is read in place, not a copy of the whole event.
+            for index in request.indices {
+                let stream = request[index].stream
+                guard known[stream] == nil, !unknown.contains(stream) else { continue }
+                if let head = previous.reversed().lazy.compactMap({ $0.plan.heads[stream] }).first {
+                    known[stream] = head
                 } else {
-                    unknown.insert(event.stream)
+                    unknown.insert(stream)
                 }
             }
         }

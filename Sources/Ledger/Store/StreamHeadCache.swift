@@ -58,7 +58,12 @@ public final class StreamHeadCache: Sendable {
     func record(_ heads: [String: Head]) {
         generations.withLock { cache in
             for (stream, head) in heads {
-                if let cached = cache.newer[stream] ?? cache.older[stream], cached.version > head.version { continue }
+                // A stream in the newer generation is updated in place (one lookup).
+                if let slot = cache.newer.index(forKey: stream) {
+                    if cache.newer.values[slot].version < head.version { cache.newer.values[slot] = head }
+                    continue
+                }
+                if let cached = cache.older[stream], cached.version > head.version { continue }
                 Self.insert(stream, head, into: &cache, capacity: generationCapacity)
             }
         }
@@ -79,8 +84,9 @@ public final class StreamHeadCache: Sendable {
         generations.withLock { $0.newer.count + $0.older.count }
     }
 
+    /// Puts `stream`, not in the newer generation, into it.
     private static func insert(_ stream: String, _ head: Head, into cache: inout Generations, capacity: Int) {
-        if cache.newer[stream] == nil && cache.newer.count >= capacity {
+        if cache.newer.count >= capacity {
             cache.older = cache.newer
             cache.newer = [:]
             cache.newer.reserveCapacity(capacity)
