@@ -60,8 +60,7 @@ public struct SQLParameter: Sendable {
 
     /// A `text[]` value.
     public static func textArray(_ values: [String?]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: values.count,
-                                         payload: values.reduce(0) { $0 + ($1?.utf8.count ?? 0) })
+        var encoder = BinaryArrayEncoder.text(count: values.count, textBytes: values.reduce(0) { $0 + ($1?.utf8.count ?? 0) })
         for value in values {
             if let value { encoder.appendText(value) } else { encoder.append(nil) }
         }
@@ -70,29 +69,28 @@ public struct SQLParameter: Sendable {
 
     /// A `jsonb[]` value from JSON texts.
     public static func jsonbArray(_ values: [String]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: values.count,
-                                         payload: values.reduce(0) { $0 + $1.utf8.count + 1 })
+        var encoder = BinaryArrayEncoder.jsonb(count: values.count, textBytes: values.reduce(0) { $0 + $1.utf8.count })
         for value in values { encoder.appendJSONB(value) }
         return encoder.parameter
     }
 
     /// A `uuid[]` value.
     public static func uuidArray(_ values: [UUID]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(of: PostgresOID.uuid, arrayOID: PostgresOID.uuidArray, count: values.count, payload: 16 * values.count)
+        var encoder = BinaryArrayEncoder.uuid(count: values.count)
         for value in values { encoder.appendUUID(value) }
         return encoder.parameter
     }
 
     /// A `bytea[]` value.
     public static func byteaArray(_ values: [[UInt8]]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(of: PostgresOID.bytea, arrayOID: PostgresOID.byteaArray, count: values.count, payload: values.reduce(0) { $0 + $1.count })
+        var encoder = BinaryArrayEncoder.bytea(count: values.count, bytes: values.reduce(0) { $0 + $1.count })
         for value in values { encoder.append(value) }
         return encoder.parameter
     }
 
     /// An `int4[]` value (NULL elements allowed).
     public static func int4Array(_ values: [Int32?]) -> SQLParameter {
-        var encoder = BinaryArrayEncoder(of: PostgresOID.int4, arrayOID: PostgresOID.int4Array, count: values.count, payload: 4 * values.count)
+        var encoder = BinaryArrayEncoder.int4(count: values.count)
         for value in values { encoder.appendInt32(value) }
         return encoder.parameter
     }
@@ -113,7 +111,6 @@ public enum PostgresOID {
     public static let jsonb: UInt32 = 3802
     public static let jsonbArray: UInt32 = 3807
     public static let xid8: UInt32 = 5069
-
 }
 
 /// Writes a one-dimensional array in PostgreSQL's binary `array_send` format.
@@ -139,6 +136,31 @@ struct BinaryArrayEncoder {
         guard let element else { return appendNull() }
         appendBE(Int32(element.count))
         bytes.append(contentsOf: element)
+    }
+
+    /// A `text[]` of `count` elements, `textBytes` of UTF-8 in all.
+    static func text(count: Int, textBytes: Int) -> Self {
+        Self(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: count, payload: textBytes)
+    }
+
+    /// A `jsonb[]` of `count` elements, `textBytes` of JSON text in all.
+    static func jsonb(count: Int, textBytes: Int) -> Self {
+        Self(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: count, payload: textBytes + count)
+    }
+
+    /// A `uuid[]` of `count` elements.
+    static func uuid(count: Int) -> Self {
+        Self(of: PostgresOID.uuid, arrayOID: PostgresOID.uuidArray, count: count, payload: 16 * count)
+    }
+
+    /// An `int4[]` of `count` elements.
+    static func int4(count: Int) -> Self {
+        Self(of: PostgresOID.int4, arrayOID: PostgresOID.int4Array, count: count, payload: 4 * count)
+    }
+
+    /// A `bytea[]` of `count` elements, `bytes` in all.
+    static func bytea(count: Int, bytes: Int) -> Self {
+        Self(of: PostgresOID.bytea, arrayOID: PostgresOID.byteaArray, count: count, payload: bytes)
     }
 
     /// The array as a binary parameter of the array type of its elements.

@@ -117,25 +117,25 @@ enum AppendPlan {
         return try insert(connection, plan, parameters(plan))
     }
 
-    /// The `append_events` parameters of what `plan` accepted.
-    /// One pass over the events, each field read in place: a bulk append
+    /// The `append_events` parameters of what `plan` accepted, in one pass
+    /// over the events, each field read in place: a bulk append
     /// encodes 2,000 events per batch, and mapping a key path per array
     /// copied every whole event (one retain per string) six times.
     static func parameters(_ plan: Accepted) -> [SQLParameter] {
         let count = plan.inserts.count
-        var payload = (streams: 0, types: 0, data: 0, metadata: 0)
+        var textBytes = (streams: 0, types: 0, data: 0, metadata: 0)
         for index in plan.inserts.indices {
-            payload.streams += plan.inserts[index].stream.utf8.count
-            payload.types += plan.inserts[index].type.utf8.count
-            payload.data += plan.inserts[index].data.utf8.count + 1
-            payload.metadata += plan.inserts[index].metadata.utf8.count + 1
+            textBytes.streams += plan.inserts[index].stream.utf8.count
+            textBytes.types += plan.inserts[index].type.utf8.count
+            textBytes.data += plan.inserts[index].data.utf8.count
+            textBytes.metadata += plan.inserts[index].metadata.utf8.count
         }
-        var streams = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: count, payload: payload.streams)
-        var ids = BinaryArrayEncoder(of: PostgresOID.uuid, arrayOID: PostgresOID.uuidArray, count: count, payload: 16 * count)
-        var types = BinaryArrayEncoder(of: PostgresOID.text, arrayOID: PostgresOID.textArray, count: count, payload: payload.types)
-        var data = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: count, payload: payload.data)
-        var metadata = BinaryArrayEncoder(of: PostgresOID.jsonb, arrayOID: PostgresOID.jsonbArray, count: count, payload: payload.metadata)
-        var bases = BinaryArrayEncoder(of: PostgresOID.int4, arrayOID: PostgresOID.int4Array, count: count, payload: 4 * count)
+        var streams = BinaryArrayEncoder.text(count: count, textBytes: textBytes.streams)
+        var ids = BinaryArrayEncoder.uuid(count: count)
+        var types = BinaryArrayEncoder.text(count: count, textBytes: textBytes.types)
+        var data = BinaryArrayEncoder.jsonb(count: count, textBytes: textBytes.data)
+        var metadata = BinaryArrayEncoder.jsonb(count: count, textBytes: textBytes.metadata)
+        var bases = BinaryArrayEncoder.int4(count: count)
         for index in plan.inserts.indices {
             streams.appendText(plan.inserts[index].stream)
             ids.appendUUID(plan.inserts[index].eventId)
