@@ -150,7 +150,11 @@ public struct EnvelopeParser: Sendable {
 
         let domain: DomainEvent?
         let resolvedStream: String
-        if DomainEventType.named(type) != nil {
+        var resolvedType = type
+        if let domainType = DomainEventType.named(type) {
+            // The catalogue's own name (the same bytes): a string constant,
+            // not one more allocation per event to count references on.
+            resolvedType = domainType.rawValue
             let event = try DomainEvent.decode(type: type, data: data)
             if let stream, stream != event.stream {
                 throw LedgerError(
@@ -167,7 +171,7 @@ public struct EnvelopeParser: Sendable {
 
         return ProposedEvent(
             stream: resolvedStream,
-            type: type,
+            type: resolvedType,
             eventId: eventId ?? UUID.v7(),
             eventIdWasGiven: eventId != nil,
             expectedVersion: expectedVersion,

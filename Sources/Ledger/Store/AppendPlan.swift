@@ -30,10 +30,22 @@ enum AppendPlan {
         var isDuplicate: [Bool]
     }
 
-    /// The checked transaction: the events to insert (in insert order) and
-    /// each request's verdict, its events mapped to inserts or stored positions.
+    /// Where an event is among the requests of a transaction: copying a
+    /// 2,000-event batch's events into an insert list (and destroying the
+    /// copies after the commit) cost more than the rest of the bookkeeping.
+    fileprivate struct EventIndex: Sendable {
+        var request: Int
+        var event: Int
+    }
+
+    /// The checked transaction: the events to insert (in insert order, as
+    /// indexes into the requests) and each request's verdict, its events
+    /// mapped to inserts or stored positions.
     struct Accepted: Sendable {
-        fileprivate var inserts: [ProposedEvent]
+        /// The requests checked; the events to insert are read from them in place.
+        fileprivate let requests: [[ProposedEvent]]
+        /// The events to insert, in insert order: where each is in `requests`.
+        fileprivate var inserts: [EventIndex]
         /// Each inserted stream's version before the transaction, as validated.
         fileprivate var bases: [String: Int]
         /// Every stream's head once the inserts are committed.
@@ -43,7 +55,12 @@ enum AppendPlan {
         /// True when no request failed its checks.
         var acceptsEveryRequest: Bool { outcomes.allSatisfy { if case .success = $0 { true } else { false } } }
 
-        var insertIds: [UUID] { inserts.map(\.eventId) }
+        var insertIds: [UUID] { inserts.map { requests[$0.request][$0.event].eventId } }
+
+        /// The `k`-th event to insert.
+        fileprivate func insert(_ k: Int) -> ProposedEvent {
+            requests[inserts[k].request][inserts[k].event]
+        }
         var streams: Dictionary<String, StreamHeadCache.Head>.Keys { heads.keys }
 
         /// Each request's answer once the inserts are at `firstPosition...`.
@@ -86,7 +103,7 @@ enum AppendPlan {
                             switch slot {
                             case .stored(let position): positions.append(position)
                             case .fresh(let index):
-                                guard let position = stored[inserts[index].eventId] else {
+                                guard let position = stored[insert(index).eventId] else {
                                     var error = LedgerError(.databaseUnavailable, "the connection to PostgreSQL was lost during COMMIT; the transaction did not commit (checked after reconnecting): nothing of this request was appended; re-send it", details: commitError.details)
                                     error.details["commit"] = "no"
                                     return .failure(error)
@@ -123,12 +140,13 @@ enum AppendPlan {
     /// copied every whole event (one retain per string) six times.
     static func parameters(_ plan: Accepted) -> [SQLParameter] {
         let count = plan.inserts.count
+        let requests = plan.requests
         var textBytes = (streams: 0, types: 0, data: 0, metadata: 0)
-        for index in plan.inserts.indices {
-            textBytes.streams += plan.inserts[index].stream.utf8.count
-            textBytes.types += plan.inserts[index].type.utf8.count
-            textBytes.data += plan.inserts[index].data.utf8.count
-            textBytes.metadata += plan.inserts[index].metadata.utf8.count
+        for at in plan.inserts {
+            textBytes.streams += requests[at.request][at.event].stream.utf8.count
+            textBytes.types += requests[at.request][at.event].type.utf8.count
+            textBytes.data += requests[at.request][at.event].data.utf8.count
+            textBytes.metadata += requests[at.request][at.event].metadata.utf8.count
         }
         var streams = BinaryArrayEncoder.text(count: count, textBytes: textBytes.streams)
         var ids = BinaryArrayEncoder.uuid(count: count)
@@ -136,13 +154,13 @@ enum AppendPlan {
         var data = BinaryArrayEncoder.jsonb(count: count, textBytes: textBytes.data)
         var metadata = BinaryArrayEncoder.jsonb(count: count, textBytes: textBytes.metadata)
         var bases = BinaryArrayEncoder.int4(count: count)
-        for index in plan.inserts.indices {
-            streams.appendText(plan.inserts[index].stream)
-            ids.appendUUID(plan.inserts[index].eventId)
-            types.appendText(plan.inserts[index].type)
-            data.appendJSONB(plan.inserts[index].data)
-            metadata.appendJSONB(plan.inserts[index].metadata)
-            bases.appendInt32(Int32(clamping: plan.bases[plan.inserts[index].stream] ?? 0))
+        for at in plan.inserts {
+            streams.appendText(requests[at.request][at.event].stream)
+            ids.appendUUID(requests[at.request][at.event].eventId)
+            types.appendText(requests[at.request][at.event].type)
+            data.appendJSONB(requests[at.request][at.event].data)
+            metadata.appendJSONB(requests[at.request][at.event].metadata)
+            bases.appendInt32(Int32(clamping: plan.bases[requests[at.request][at.event].stream] ?? 0))
         }
         return [streams.parameter, ids.parameter, types.parameter, data.parameter, metadata.parameter, bases.parameter]
     }
@@ -185,8 +203,10 @@ enum AppendPlan {
     ) -> Accepted {
         let total = requests.reduce(0) { $0 + $1.count }
         var state = heads
-        state.reserveCapacity(heads.count + total)
-        var inserts: [ProposedEvent] = []
+        // Every stream in it is one of the requests' (at most `total`): the
+        // copy the first change makes then keeps the buckets, no rehash.
+        state.reserveCapacity(total)
+        var inserts: [EventIndex] = []
         inserts.reserveCapacity(total)
         var bases: [String: Int] = [:]
         bases.reserveCapacity(total)
@@ -195,7 +215,7 @@ enum AppendPlan {
         insertOfId.reserveCapacity(total)
         var outcomes: [Result<Request, LedgerError>] = []
         outcomes.reserveCapacity(requests.count)
-        for request in requests {
+        for (requestIndex, request) in requests.enumerated() {
             let firstInsert = inserts.count
             // What this request changes, to undo if it fails: its streams' heads before it.
             var before: [String: StreamHeadCache.Head?] = [:]
@@ -207,13 +227,13 @@ enum AppendPlan {
             for (index, event) in request.enumerated() {
                 do throws(LedgerError) {
                     // 1. Repeats, recognised before any other check.
-                    if let match = stored[event.eventId] {
+                    if !stored.isEmpty, let match = stored[event.eventId] {
                         accepted.slots.append(.stored(try match.get()))
                         accepted.isDuplicate.append(true)
                         continue
                     }
                     if let earlier = insertOfId[event.eventId] {
-                        let first = inserts[earlier]
+                        let first = requests[inserts[earlier].request][inserts[earlier].event]
                         guard first.stream == event.stream, first.type == event.type, first.data == event.data else {
                             throw LedgerError(.conflict, "eventId \(event.eventIdString) appears twice in the batch with different content", details: ["eventId": event.eventIdString, "stream": event.stream])
                         }
@@ -236,7 +256,7 @@ enum AppendPlan {
                     insertOfId[event.eventId] = inserts.count
                     accepted.slots.append(.fresh(inserts.count))
                     accepted.isDuplicate.append(false)
-                    inserts.append(event)
+                    inserts.append(EventIndex(request: requestIndex, event: index))
                 } catch {
                     var attributed = error
                     attributed.details["index"] = "\(index)"
@@ -245,7 +265,7 @@ enum AppendPlan {
                 }
             }
             if let failure {
-                for event in inserts[firstInsert...] { insertOfId[event.eventId] = nil }
+                for at in inserts[firstInsert...] { insertOfId[requests[at.request][at.event].eventId] = nil }
                 inserts.removeSubrange(firstInsert...)
                 for (stream, head) in before { state[stream] = head }
                 outcomes.append(.failure(failure))
@@ -256,7 +276,7 @@ enum AppendPlan {
             }
             outcomes.append(.success(accepted))
         }
-        return Accepted(inserts: inserts, bases: bases, heads: state, outcomes: outcomes)
+        return Accepted(requests: requests, inserts: inserts, bases: bases, heads: state, outcomes: outcomes)
     }
 
     /// Each stream's version and state from its last stored event.

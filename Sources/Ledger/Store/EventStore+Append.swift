@@ -64,7 +64,7 @@ extension EventStore {
         let total = requests.reduce(0) { $0 + $1.count }
         var known: [String: StreamHeadCache.Head] = [:]
         var unknown: Set<String> = []
-        known.reserveCapacity(previous.isEmpty ? 0 : total)
+        known.reserveCapacity(total)
         unknown.reserveCapacity(total)
         for request in requests {
             // By index: the stream is read in place, not a copy of the whole event.
