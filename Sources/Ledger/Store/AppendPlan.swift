@@ -61,6 +61,7 @@ enum AppendPlan {
         fileprivate func insert(_ k: Int) -> ProposedEvent {
             requests[inserts[k].request][inserts[k].event]
         }
+
         var streams: Dictionary<String, StreamHeadCache.Head>.Keys { heads.keys }
 
         /// Each request's answer once the inserts are at `firstPosition...`.
