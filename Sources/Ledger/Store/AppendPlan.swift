@@ -55,7 +55,7 @@ enum AppendPlan {
         /// True when no request failed its checks.
         var acceptsEveryRequest: Bool { outcomes.allSatisfy { if case .success = $0 { true } else { false } } }
 
-        var insertIds: [UUID] { inserts.map { requests[$0.request][$0.event].eventId } }
+        var insertIds: [UUID] { inserts.indices.map { insert($0).eventId } }
 
         /// The `k`-th event to insert.
         fileprivate func insert(_ k: Int) -> ProposedEvent {
