@@ -63,18 +63,19 @@ extension EventStore {
         guard let heads else { return nil }
         let total = requests.reduce(0) { $0 + $1.count }
         var known: [String: StreamHeadCache.Head] = [:]
-        var unknown: Set<String> = []
+        var seen: Set<String> = []
+        var unknown: [String] = []
         known.reserveCapacity(total)
-        unknown.reserveCapacity(total)
+        seen.reserveCapacity(total)
         for request in requests {
             // By index: the stream is read in place, not a copy of the whole event.
             for index in request.indices {
                 let stream = request[index].stream
-                guard known[stream] == nil, !unknown.contains(stream) else { continue }
+                guard seen.insert(stream).inserted else { continue }
                 if let head = previous.reversed().lazy.compactMap({ $0.plan.heads[stream] }).first {
                     known[stream] = head
                 } else {
-                    unknown.insert(stream)
+                    unknown.append(stream)
                 }
             }
         }

@@ -75,14 +75,16 @@ struct Append: AsyncParsableCommand {
             EventStore(connection: try await PostgresConnection.connect(conninfo), resolver: CommitResolver(conninfo: conninfo), heads: store.heads)
         }
         defer { let opened = pipeline; Task { await opened.close() } }
+        // Read once: the option's wrapper costs a lookup at every access.
+        let limit = batchSize
         var done = false
         while !done {
             var batch: [ProposedEvent] = []
             var lines: [Int] = []
             var lastLine = summary.committedLines
             var parseError: LedgerError?
-            batch.reserveCapacity(batchSize)
-            while batch.count < batchSize {
+            batch.reserveCapacity(limit)
+            while batch.count < limit {
                 let line: NDJSONLineReader.Line
                 do throws(LedgerError) {
                     guard let next = try reader.next() else {
