@@ -15,6 +15,15 @@ struct BenchCLITests {
         #expect(rows.count == 8, "\(result.stdout)")
         let bulk = rows.first { $0.contains("bulk append: 1,000 domain events") }
         #expect(bulk?.contains("events/s") == true && bulk?.contains("rows/s") == true, "\(result.stdout)")
+        // Three alternated pairs (the default): the row is the one whose ratio is the median of those listed.
+        #expect(bulk?.contains("the median of 3 alternated pairs") == true, "\(result.stdout)")
+        let pairs = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- Bulk append, every pair") }, "\(result.stdout)")
+        let ratios = pairs.split(separator: ";").compactMap { part in
+            part.split(separator: " ").last.flatMap { Double($0.trimmingCharacters(in: CharacterSet(charactersIn: "x.")) ) }
+        }
+        #expect(ratios.count == 3, "\(pairs)")
+        let median = ratios.sorted()[ratios.count / 2]
+        #expect(bulk.map(Self.cells)?[3] == String(format: "%.2fx", median), "\(String(describing: bulk)) vs \(pairs)")
         // The batched INSERT reference stored every row (the run checks the count) and has a ratio to the same COPY.
         let reference = try #require(rows.first { $0.contains("reference, not a target: the same rows as parameter arrays") }, "\(result.stdout)")
         let cells = Self.cells(reference)
@@ -80,6 +89,7 @@ struct BenchCLITests {
         (["--clients", "16,,64"], "--clients"),
         (["--clients", "0"], "--clients"),
         (["--events", "10"], "--events"),
+        (["--append-pairs", "0"], "--append-pairs"),
     ])
     func badOptions(_ arguments: [String], _ message: String) async throws {
         let result = try await CLI.run(["bench"] + arguments)

@@ -10,7 +10,8 @@ struct Bench: AsyncParsableCommand {
         abstract: "Measure mcledger against raw PostgreSQL, same cluster, same run (fsync on, PostgreSQL defaults).",
         discussion: """
             Workloads (--workloads, comma-separated; all by default):
-              append   `mcledger append` of EVENTS NDJSON domain events (a child process) vs psql COPY of the same rows
+              append   `mcledger append` of EVENTS NDJSON domain events (a child process) vs psql COPY of the same rows (PAIRS \
+            alternated pairs, the median reported)
               history  `mcledger history --format ndjson` of those events vs psql COPY (SELECT ...) TO STDOUT
               http     CLIENTS clients each appending single events through `mcledger serve` (wrk, keep-alive, each \
             waiting for its acknowledgement) vs CLIENTS libpq connections doing one-row INSERT transactions
@@ -26,6 +27,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "Seconds per HTTP run.") var seconds: Double = 10
     @Option(help: "Workloads to run: append, history, http, rebuild, queries (comma-separated).")
     var workloads: String = BenchWorkload.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(name: .customLong("append-pairs"), help: "Alternated pairs of the bulk append and its COPY (the row is the median pair).")
+    var appendPairs: Int = 3
     @Option(name: .customLong("head-samples"), help: "Executions of each head query.") var headSamples: Int = 200
     @Option(name: .customLong("as-of-samples"), help: "Executions of each as-of query.") var asOfSamples: Int = 20
     @Flag(help: "Keep the throwaway cluster's directory and the generated inputs (its path is printed).") var keep = false
@@ -38,6 +41,7 @@ struct Bench: AsyncParsableCommand {
             throw ValidationError("--ledger-events must be at least --events (\(events)) and at most \(DemoScenario.maxTransactionalEvents)")
         }
         guard seconds > 0, seconds <= 3_600 else { throw ValidationError("--seconds must be in (0, 3600]") }
+        guard (1...9).contains(appendPairs) else { throw ValidationError("--append-pairs must be between 1 and 9") }
         guard headSamples > 0, asOfSamples > 0 else { throw ValidationError("--head-samples and --as-of-samples must be positive") }
         _ = try clientCounts()
         _ = try selectedWorkloads()
@@ -86,7 +90,7 @@ struct Bench: AsyncParsableCommand {
             out.write(try await run.header(command: CommandLine.arguments.joined(separator: " ")))
             out.flush()
             if selected.contains(.append) {
-                try await run.bulkAppend(events: events, into: &table)
+                try await run.bulkAppend(events: events, pairs: appendPairs, into: &table)
             } else {
                 try await run.seed(upTo: events)
             }

@@ -173,9 +173,9 @@ final class BenchRun {
         home.appendingPathComponent(name).path
     }
 
-    /// psql running `sql` on the ledger database (stdout to `output`).
-    func psqlArguments(_ sql: String) -> [String] {
-        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql]
+    /// psql running `sql` on the ledger database, or on `database` (a conninfo) when given.
+    func psqlArguments(_ sql: String, database: String? = nil) -> [String] {
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database ?? conninfo, "-c", sql]
     }
 
     /// The cluster's postmaster (the parent of this run's backend), whose
@@ -195,6 +195,8 @@ final class BenchRun {
 
 /// The baseline's plain table and the events both sides write.
 enum BenchSQL {
+    /// The database the bulk append's pairs after the first run in (created and dropped for each).
+    static let scratchDatabase = "bench_pair"
     /// Fixes the scenario's random choices and event ids.
     static let seed: UInt64 = 20_261_128
 
