@@ -52,9 +52,9 @@ extension BenchRun {
     }
 
     /// One timed `mcledger append` of `input` into the ledger at `database`
-    /// (`connection` is on it; the ledger holds `first` events), then one
-    /// timed COPY of the rows it stored into its plain table; both checked.
-    private func appendPair(events: Int, input: String, rows: String, database: String, on connection: PostgresConnection,
+    /// (`ledger` is connected to it; the ledger holds `first` events), then
+    /// one timed COPY of the rows it stored into its plain table; both checked.
+    private func appendPair(events: Int, input: String, rows: String, database: String, on ledger: PostgresConnection,
                             first: Int) async throws(LedgerError) -> AppendPair {
         let postmaster = try await self.postmaster()
         try await checkpoint()
@@ -64,7 +64,7 @@ extension BenchRun {
                                        environment: ["MCLEDGER_DATABASE_URL": database])
         }
         appendCPU.process = append.cpuSeconds
-        let stored = try await connection.execute("SELECT count(*) FROM mcledger.events WHERE position > \(first)").int(0, 0) ?? 0
+        let stored = try await count("SELECT count(*) FROM mcledger.events WHERE position > \(first)", on: ledger)
         guard stored == events else {
             throw LedgerError(.internal, "mcledger append stored \(stored) events, expected \(events) (see \(file("append.out")))")
         }
@@ -81,7 +81,7 @@ extension BenchRun {
                                        input: rows, errors: file("copy-in.err"))
         }
         copyCPU.process = copy.cpuSeconds
-        let copied = try await sameRows(in: "public.plain_events", after: first, on: connection)
+        let copied = try await sameRows(in: "public.plain_events", after: first, on: ledger)
         guard copied == events else { throw LedgerError(.internal, "COPY stored \(copied) of the \(events) rows as the ledger holds them") }
         return AppendPair(append: append, appendCPU: appendCPU, copy: copy, copyCPU: copyCPU)
     }
@@ -110,13 +110,13 @@ extension BenchRun {
     /// Rows of `table` after position `first` that equal the ledger's row
     /// at their position in every column (untimed): the baselines store
     /// exactly what the ledger stored.
-    private func sameRows(in table: String, after first: Int, on connection: PostgresConnection? = nil) async throws(LedgerError) -> Int {
+    private func sameRows(in table: String, after first: Int, on ledger: PostgresConnection? = nil) async throws(LedgerError) -> Int {
         let compared = BenchSQL.storedColumns.dropFirst()
-        return try await (connection ?? self.connection).execute("""
+        return try await count("""
             SELECT count(*) FROM \(table) t JOIN mcledger.events e USING (position)
             WHERE t.position > \(first)
               AND (\(compared.map { "t.\($0)" }.joined(separator: ", "))) = (\(compared.map { "e.\($0)" }.joined(separator: ", ")))
-            """).int(0, 0) ?? 0
+            """, on: ledger)
     }
 
     /// A reference, not a workload of the issue: the same rows sent as

@@ -188,8 +188,9 @@ final class BenchRun {
         try await connection.executeScript("CHECKPOINT")
     }
 
-    func count(_ sql: String) async throws(LedgerError) -> Int {
-        try await connection.execute(sql).int(0, 0) ?? 0
+    /// The integer `sql` returns, on the ledger database or on `database` when given.
+    func count(_ sql: String, on database: PostgresConnection? = nil) async throws(LedgerError) -> Int {
+        try await (database ?? connection).execute(sql).int(0, 0) ?? 0
     }
 }
 
