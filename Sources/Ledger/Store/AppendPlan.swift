@@ -38,6 +38,11 @@ enum AppendPlan {
         var event: Int
         /// Its stream's version before the transaction, as validated (`append_events`' p_bases).
         var base: Int
+
+        /// The event it points at among `requests`.
+        func resolved(in requests: [[ProposedEvent]]) -> ProposedEvent {
+            requests[request][event]
+        }
     }
 
     /// The checked transaction: the events to insert (in insert order, as
@@ -59,7 +64,7 @@ enum AppendPlan {
 
         /// The `k`-th event to insert.
         fileprivate func insert(_ k: Int) -> ProposedEvent {
-            requests[inserts[k].request][inserts[k].event]
+            inserts[k].resolved(in: requests)
         }
 
         var streams: Dictionary<String, StreamHeadCache.Head>.Keys { heads.keys }
@@ -238,7 +243,7 @@ enum AppendPlan {
                         continue
                     }
                     if let earlier = insertOfId[eventId] {
-                        let first = requests[inserts[earlier].request][inserts[earlier].event]
+                        let first = inserts[earlier].resolved(in: requests)
                         let event = request[index]
                         guard first.stream == event.stream, first.type == event.type, first.data == event.data else {
                             throw LedgerError(.conflict, "eventId \(event.eventIdString) appears twice in the batch with different content", details: ["eventId": event.eventIdString, "stream": event.stream])
@@ -273,7 +278,7 @@ enum AppendPlan {
                 }
             }
             if let failure {
-                for at in inserts[firstInsert...] { insertOfId[requests[at.request][at.event].eventId] = nil }
+                for at in inserts[firstInsert...] { insertOfId[at.resolved(in: requests).eventId] = nil }
                 inserts.removeSubrange(firstInsert...)
                 for change in undo.reversed() { slots.heads[change.slot] = change.head }
                 outcomes.append(.failure(failure))
