@@ -67,12 +67,13 @@ struct BenchCLITests {
         // The run itself fails unless every refused append was answered 400 (status 0 above).
         #expect((Self.number(after: "", in: Substring(Self.cells(refused)[1])) ?? 0) > 0, "\(refused)")
         #expect(result.stdout.contains("appends acknowledged with 201"), "\(result.stdout)")
-        // What each operation cost in CPU, from /proc: serve's and PostgreSQL's share of an append cannot be nothing.
+        // What each operation cost in CPU, from /proc. serve runs the whole second, so its share cannot be
+        // nothing; /proc counts in 10 ms ticks, which the appending backend may not fill in one second on a
+        // loaded machine (a CI run acknowledged a single append), so PostgreSQL's share is only required to be there.
         let cpu = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("- CPU at 2 clients (from /proc") }, "\(result.stdout)")
         let append = try #require(Self.text(after: "appends: serve ", in: cpu))
-        let serveMicros = Self.number(after: "", in: append) ?? 0
-        let postgresMicros = Self.number(after: "PostgreSQL ", in: append) ?? 0
-        #expect(serveMicros > 0 && postgresMicros > 0, "\(cpu)")
+        #expect((Self.number(after: "", in: append) ?? 0) > 0, "\(cpu)")
+        #expect(Self.number(after: "PostgreSQL ", in: append) != nil, "\(cpu)")
         #expect(cpu.contains("per acknowledged append") && cpu.contains("per transaction") && cpu.contains("per request"), "\(cpu)")
         let refusedCPU = try #require(Self.text(after: "refused appends: serve ", in: cpu), "\(cpu)")
         #expect((Self.number(after: "", in: refusedCPU) ?? 0) > 0, "\(cpu)")
