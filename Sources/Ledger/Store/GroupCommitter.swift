@@ -100,7 +100,7 @@ public actor GroupCommitter {
             let elapsed = ContinuousClock.now - started
             transactions += 1
             requests += group.count
-            onRound(Round(requests: group.count, events: count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, committed: committed))
+            onRound(Round(requests: group.count, events: count, seconds: elapsed.seconds, committed: committed))
             for (waiter, result) in zip(group, results) { waiter.continuation.resume(returning: result) }
             if group.count > 1 && gatherWindow > .zero {
                 try? await Task.sleep(for: gatherWindow)

@@ -56,19 +56,12 @@ enum BenchFormat {
 
     /// p50 / p99 of `latencies` (seconds) in milliseconds.
     static func percentiles(_ latencies: [Double]) -> String {
-        let (p50, p99) = quantiles(latencies)
+        let (p50, p99) = Quantiles.p50p99(latencies)
         return milliseconds(p50, p99)
     }
 
     /// Two latencies in seconds as `p50 / p99` milliseconds (`1.04 / 4.26`).
     static func milliseconds(_ p50: Double, _ p99: Double) -> String {
         String(format: "%.2f / %.2f", p50 * 1000, p99 * 1000)
-    }
-
-    /// p50 and p99 of `latencies` (same unit as given; 0 when empty).
-    static func quantiles(_ latencies: [Double]) -> (Double, Double) {
-        let sorted = latencies.sorted()
-        func at(_ q: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] }
-        return (at(0.5), at(0.99))
     }
 }
