@@ -28,6 +28,30 @@ struct CLITests {
         #expect(second["appended"]?.integerValue == 0 && second["duplicates"]?.integerValue == 3)
     }
 
+    @Test("append's summary counts the batches' transactions and says how long they took")
+    func appendSummaryTimesTransactions() async throws {
+        let database = try await TestCluster.shared.freshDatabase()
+        let lines = (0..<5).map { Fixtures.status("pending", instance: "exec-01", eventId: "t\($0)", id: UUID()) }.joined(separator: "\n") + "\n"
+        let run = try await CLI.run(["append", "--batch-size", "2"], database: database, stdin: lines)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONValue.parse(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(summary["appended"]?.integerValue == 5)
+        // Batches of 2, 2 and 1: three transactions, each sent and answered.
+        #expect(summary["transactions"]?.integerValue == 3, "\(run.stdout)")
+        func milliseconds(_ key: String) -> Double? {
+            if case .number(let literal) = summary["transactionMs"]?[key] { return Double(literal) }
+            return nil
+        }
+        let p50 = try #require(milliseconds("p50"), "\(run.stdout)")
+        let p99 = try #require(milliseconds("p99"), "\(run.stdout)")
+        let longest = try #require(milliseconds("max"), "\(run.stdout)")
+        #expect(p50 > 0 && p50 <= p99 && p99 <= longest, "\(run.stdout)")
+        // Nothing to append: no transaction, and no times.
+        let empty = try await CLI.run(["append"], database: database, stdin: "\n")
+        let none = try JSONValue.parse(empty.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(empty.status == 0 && none["transactions"]?.integerValue == 0 && none["transactionMs"] == nil, "\(empty.stdout)")
+    }
+
     @Test("invalid input exits 65, names the line and the reason, and appends nothing", arguments: [
         ("{\"type\": \"InstanceRegistered\", \"data\": {\"instance\": \"x\", \"role\": \"execution\"", "line 2"),
         ("{\"type\": \"NoSuchType\", \"data\": {}}", "NoSuchType"),

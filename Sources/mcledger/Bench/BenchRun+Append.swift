@@ -35,7 +35,10 @@ extension BenchRun {
             workload: "bulk append: \(BenchFormat.grouped(events)) domain events, NDJSON file -> `mcledger append` vs psql `COPY FROM STDIN` of the same rows (all nine columns)"
                 + (measured.count > 1 ? "; the median of \(measured.count) alternated pairs" : ""),
             mcledger: BenchFormat.rate(events, append.seconds, "events"), baseline: BenchFormat.rate(events, copy.seconds, "rows"),
-            ratio: median.ratio, latency: String(format: "%.1f s vs %.1f s", append.seconds, copy.seconds), peakRSS: append.peakRSS,
+            ratio: median.ratio,
+            latency: String(format: "%.2f / %.2f a %@-event transaction; %.1f s vs %.1f s", median.transactionMs.p50, median.transactionMs.p99,
+                            BenchFormat.grouped(min(events, AppendLimits.maxBatchEvents)), append.seconds, copy.seconds),
+            peakRSS: append.peakRSS,
             target: ">= 0.8x", met: median.ratio >= 0.8))
         if measured.count > 1 {
             note("Bulk append, every pair (mcledger append then COPY, alternated; the first into the ledger database, "
@@ -64,6 +67,7 @@ extension BenchRun {
                                        environment: ["MCLEDGER_DATABASE_URL": database])
         }
         appendCPU.process = append.cpuSeconds
+        let transactionMs = try appendTransactionMs()
         let stored = try await count("SELECT count(*) FROM mcledger.events WHERE position > \(first)", on: ledger)
         guard stored == events else {
             throw LedgerError(.internal, "mcledger append stored \(stored) events, expected \(events) (see \(file("append.out")))")
@@ -83,7 +87,24 @@ extension BenchRun {
         copyCPU.process = copy.cpuSeconds
         let copied = try await sameRows(in: "public.plain_events", after: first, on: ledger)
         guard copied == events else { throw LedgerError(.internal, "COPY stored \(copied) of the \(events) rows as the ledger holds them") }
-        return AppendPair(append: append, appendCPU: appendCPU, copy: copy, copyCPU: copyCPU)
+        return AppendPair(append: append, appendCPU: appendCPU, transactionMs: transactionMs, copy: copy, copyCPU: copyCPU)
+    }
+
+    /// p50 and p99 of the batches' transactions (ms), from the summary `mcledger append` printed.
+    private func appendTransactionMs() throws(LedgerError) -> (p50: Double, p99: Double) {
+        let path = file("append.out")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LedgerError(.internal, "mcledger append left no summary at \(path)")
+        }
+        let summary = try JSONValue.parse([UInt8](data))
+        func milliseconds(_ key: String) -> Double? {
+            if case .number(let literal) = summary["transactionMs"]?[key] { return Double(literal) }
+            return nil
+        }
+        guard let p50 = milliseconds("p50"), let p99 = milliseconds("p99") else {
+            throw LedgerError(.internal, "mcledger append's summary has no transactionMs p50 and p99 (see \(path))")
+        }
+        return (p50, p99)
     }
 
     /// `body` with a fresh, migrated scratch database (its conninfo and a
@@ -227,6 +248,8 @@ extension BenchRun {
 struct AppendPair {
     var append: ChildProcess.Outcome
     var appendCPU: CPUTimes
+    /// p50 and p99 of the append's transactions (one per batch), in ms.
+    var transactionMs: (p50: Double, p99: Double)
     var copy: ChildProcess.Outcome
     var copyCPU: CPUTimes
 

@@ -10,7 +10,8 @@ struct Append: AsyncParsableCommand {
             Events are appended in atomic batches of at most \(AppendLimits.maxBatchEvents) lines. On the first \
             rejected line, the batch holding it is not appended, nothing after it is read, and the error names \
             the line, the reason and how many lines before it were committed. Prints a JSON summary: \
-            appended, duplicates, firstPosition, lastPosition.
+            appended, duplicates, firstPosition, lastPosition, and the batches' transactions: how many \
+            committed, and the p50, p99 and longest time (ms) from a batch being sent to its answer.
 
             From the second batch on, each batch is sent on a second connection while the one before it \
             commits; the database appends it only after that one committed, so batches are stored in input \
@@ -136,8 +137,12 @@ struct AppendSummary {
     var lastPosition: Int?
     /// Input lines (blank ones included) whose batches are committed.
     var committedLines = 0
+    /// Each committed batch's time from being sent to being answered, in seconds.
+    var transactionSeconds: [Double] = []
 
-    mutating func add(_ outcome: AppendOutcome) {
+    /// Adds a committed batch's outcome, which took `seconds`.
+    mutating func add(_ outcome: AppendOutcome, seconds: Double) {
+        transactionSeconds.append(seconds)
         appended += outcome.appended
         duplicates += outcome.duplicates
         if firstPosition == nil { firstPosition = outcome.firstPosition }
@@ -147,6 +152,12 @@ struct AppendSummary {
     func json(error: LedgerError?) -> String {
         func number(_ value: Int?) -> String { value.map(String.init) ?? "null" }
         var text = "{\"appended\":\(appended),\"duplicates\":\(duplicates),\"firstPosition\":\(number(firstPosition)),\"lastPosition\":\(number(lastPosition))"
+        // How long a batch's transaction took, from being sent to being answered.
+        text += ",\"transactions\":\(transactionSeconds.count)"
+        if !transactionSeconds.isEmpty {
+            let (p50, p99) = Quantiles.p50p99(transactionSeconds)
+            text += String(format: ",\"transactionMs\":{\"p50\":%.2f,\"p99\":%.2f,\"max\":%.2f}", p50 * 1000, p99 * 1000, (transactionSeconds.max() ?? 0) * 1000)
+        }
         if let error {
             text += ",\"committedLines\":\(committedLines),\"error\":{\"code\":\(JSONValue.quoted(error.code.rawValue)),\"line\":\(number(error.line)),\"message\":\(JSONValue.quoted(error.message))"
             if let commit = error.details["commit"] { text += ",\"commit\":\(JSONValue.quoted(commit))" }

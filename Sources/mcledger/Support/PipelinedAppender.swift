@@ -28,7 +28,7 @@ struct PipelinedAppender {
     private var oldestFollowsRefused = false
 
     private struct Flight {
-        let task: Task<FollowingAppend, any Error>
+        let task: Task<Timed, any Error>
         let store: EventStore
         let events: [ProposedEvent]
         let lines: [Int]
@@ -42,6 +42,12 @@ struct PipelinedAppender {
 
         /// "the batch of lines A-B", for messages.
         var described: String { "the batch of lines \(lines.first ?? 0)-\(lines.last ?? 0)" }
+    }
+
+    /// A transaction's answer, and how long it took from being sent to being answered.
+    private struct Timed {
+        let answer: FollowingAppend
+        let seconds: Double
     }
 
     /// `openSecond` opens a second connection to the same database, sharing
@@ -86,10 +92,15 @@ struct PipelinedAppender {
             teller.yield(id)
             teller.finish()
         } : nil
-        let task = Task { () async throws -> FollowingAppend in
+        let task = Task { () async throws -> Timed in
             defer { teller.finish() }
-            if let draft { return try await store.append(draft, following: predecessor, begun: announce) }
-            return .done(try await store.append(requests: [events]))
+            let sent = ContinuousClock.now
+            let answer: FollowingAppend = if let draft {
+                try await store.append(draft, following: predecessor, begun: announce)
+            } else {
+                .done(try await store.append(requests: [events]))
+            }
+            return Timed(answer: answer, seconds: (ContinuousClock.now - sent).seconds)
         }
         inFlight.append(Flight(
             task: task, store: store, events: events, lines: lines, lastLine: lastLine, draft: draft,
@@ -114,8 +125,8 @@ struct PipelinedAppender {
         guard !inFlight.isEmpty else { return }
         let flight = inFlight.removeFirst()
         do throws(LedgerError) {
-            let (outcome, refused) = try await Self.outcome(of: flight)
-            summary.add(outcome)
+            let (outcome, refused, seconds) = try await Self.outcome(of: flight)
+            summary.add(outcome, seconds: seconds)
             summary.committedLines = flight.lastLine
             oldestFollowsRefused = refused && inFlight.first?.followed == true
         } catch {
@@ -124,7 +135,8 @@ struct PipelinedAppender {
             inFlight = []
             oldestFollowsRefused = false
             for later in after {
-                if case .success(.done(let results)) = await later.task.result, case .some(.success(let outcome)) = results.first, outcome.appended > 0 {
+                if case .success(let timed) = await later.task.result, case .done(let results) = timed.answer,
+                   case .some(.success(let outcome)) = results.first, outcome.appended > 0 {
                     located.message += "; \(later.described) after it did commit (\(outcome.appended) appended)"
                 }
             }
@@ -135,22 +147,26 @@ struct PipelinedAppender {
     /// The batch's outcome: as its transaction answered, or, when it was
     /// refused (its predecessor, settled by now, had not committed when it
     /// got the lock, or its draft was stale), appended again and checked
-    /// under the lock; `refused` says which.
-    private static func outcome(of flight: Flight) async throws(LedgerError) -> (outcome: AppendOutcome, refused: Bool) {
-        let answer: FollowingAppend
+    /// under the lock; `refused` says which. `seconds`: from the batch's
+    /// first transaction being sent to its outcome (a refused batch's second
+    /// transaction included).
+    private static func outcome(of flight: Flight) async throws(LedgerError) -> (outcome: AppendOutcome, refused: Bool, seconds: Double) {
+        let timed: Timed
         do {
-            answer = try await flight.task.value
+            timed = try await flight.task.value
         } catch let error as LedgerError {
             throw error
         } catch {
             throw LedgerError(.internal, "append failed: \(error)")
         }
-        switch answer {
+        switch timed.answer {
         case .done(let results):
             guard let first = results.first else { throw LedgerError(.internal, "an append of one request returned no answer") }
-            return (try first.get(), false)
+            return (try first.get(), false, timed.seconds)
         case .refused:
-            return (try await flight.store.append(flight.events), true)
+            let again = ContinuousClock.now
+            let outcome = try await flight.store.append(flight.events)
+            return (outcome, true, timed.seconds + (ContinuousClock.now - again).seconds)
         }
     }
 
