@@ -37,7 +37,7 @@ extension BenchRun {
             mcledger: BenchFormat.rate(events, append.seconds, "events"), baseline: BenchFormat.rate(events, copy.seconds, "rows"),
             ratio: median.ratio,
             latency: String(format: "%.2f / %.2f a %@-event transaction; %.1f s vs %.1f s", median.transactionMs.p50, median.transactionMs.p99,
-                            BenchFormat.grouped(min(events, AppendLimits.maxBatchEvents)), append.seconds, copy.seconds),
+                            BenchFormat.grouped(min(events, AppendLimits.bulkBatchEvents)), append.seconds, copy.seconds),
             peakRSS: append.peakRSS,
             target: ">= 0.8x", met: median.ratio >= 0.8))
         if measured.count > 1 {
@@ -147,7 +147,7 @@ extension BenchRun {
     /// COPY costs PostgreSQL with no chain, no checks and no client work
     /// (the arrays are built before the clock starts), next to the same COPY.
     private func batchedInsert(first: Int, events: Int, copySeconds: Double, into table: inout BenchTable,
-                               batch: Int = AppendLimits.maxBatchEvents) async throws(LedgerError) {
+                               batch: Int = AppendLimits.bulkBatchEvents) async throws(LedgerError) {
         try await connection.executeScript("CREATE TABLE public.plain_batched (LIKE public.plain_events INCLUDING ALL)")
         var chunks: [[SQLParameter]] = []
         let store = EventStore(connection: connection)

@@ -153,7 +153,7 @@ final class BenchRun {
         var pipeline = PipelinedAppender(store: EventStore(connection: connection, heads: StreamHeadCache()))
         var summary = AppendSummary()
         while ledgerSize < target {
-            let chunk = nextLines(min(AppendLimits.maxBatchEvents, target - ledgerSize))
+            let chunk = nextLines(min(AppendLimits.bulkBatchEvents, target - ledgerSize))
             guard !chunk.isEmpty else { break }
             let events = try chunk.map { (line: String) throws(LedgerError) in try parser.parse(line) }
             try await pipeline.submit(events, lines: Array(1...events.count), lastLine: events.count, into: &summary)
@@ -164,7 +164,7 @@ final class BenchRun {
         progress.finish()
         let seconds = Date().timeIntervalSince(started)
         note("The ledger was grown from \(BenchFormat.grouped(start)) to \(BenchFormat.grouped(ledgerSize)) events in-process "
-             + "(2,000-event batches, one in flight) in \(String(format: "%.1f", seconds)) s: \(BenchFormat.rate(ledgerSize - start, seconds, "events")).")
+             + "(\(BenchFormat.grouped(AppendLimits.bulkBatchEvents))-event batches, one in flight) in \(String(format: "%.1f", seconds)) s: \(BenchFormat.rate(ledgerSize - start, seconds, "events")).")
     }
 
     // MARK: - Helpers for the workloads

@@ -7,7 +7,7 @@ struct Append: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Append NDJSON events (one per line) from FILE or stdin.",
         discussion: """
-            Events are appended in atomic batches of at most \(AppendLimits.maxBatchEvents) lines. On the first \
+            Events are appended in atomic batches of \(AppendLimits.bulkBatchEvents) lines (--batch-size). On the first \
             rejected line, the batch holding it is not appended, nothing after it is read, and the error names \
             the line, the reason and how many lines before it were committed. Prints a JSON summary: \
             appended, duplicates, firstPosition, lastPosition, and the batches' transactions: how many \
@@ -32,12 +32,12 @@ struct Append: AsyncParsableCommand {
     @Flag(help: "Accept events of unknown types that name an explicit stream (no domain validation).")
     var raw = false
 
-    @Option(help: "Events per atomic batch (1...\(AppendLimits.maxBatchEvents)).")
-    var batchSize: Int = AppendLimits.maxBatchEvents
+    @Option(help: "Events per atomic batch (1...\(AppendLimits.maxTransactionEvents)).")
+    var batchSize: Int = AppendLimits.bulkBatchEvents
 
     func validate() throws {
-        guard (1...AppendLimits.maxBatchEvents).contains(batchSize) else {
-            throw ValidationError("--batch-size must be between 1 and \(AppendLimits.maxBatchEvents)")
+        guard (1...AppendLimits.maxTransactionEvents).contains(batchSize) else {
+            throw ValidationError("--batch-size must be between 1 and \(AppendLimits.maxTransactionEvents)")
         }
     }
 

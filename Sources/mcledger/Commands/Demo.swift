@@ -52,7 +52,7 @@ struct Demo: AsyncParsableCommand {
             let (lineCount, lastLine) = scenario.reduce((0, "")) { ($0.0 + 1, $1) }
             let seeded = try await Self.isSeeded(lastLine, parser: parser, store: store)
             if seeded { summary.duplicates = lineCount }
-            for chunk in scenario.chunks(size: AppendLimits.maxBatchEvents) where !seeded {
+            for chunk in scenario.chunks(size: AppendLimits.bulkBatchEvents) where !seeded {
                 var batch: [ProposedEvent] = []
                 var lines: [Int] = []
                 batch.reserveCapacity(chunk.count)
