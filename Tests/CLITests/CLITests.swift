@@ -38,13 +38,10 @@ struct CLITests {
         #expect(summary["appended"]?.integerValue == 5)
         // Batches of 2, 2 and 1: three transactions, each sent and answered.
         #expect(summary["transactions"]?.integerValue == 3, "\(run.stdout)")
-        func milliseconds(_ key: String) -> Double? {
-            if case .number(let literal) = summary["transactionMs"]?[key] { return Double(literal) }
-            return nil
-        }
-        let p50 = try #require(milliseconds("p50"), "\(run.stdout)")
-        let p99 = try #require(milliseconds("p99"), "\(run.stdout)")
-        let longest = try #require(milliseconds("max"), "\(run.stdout)")
+        let times = summary["transactionMs"]
+        let p50 = try #require(times?["p50"]?.doubleValue, "\(run.stdout)")
+        let p99 = try #require(times?["p99"]?.doubleValue, "\(run.stdout)")
+        let longest = try #require(times?["max"]?.doubleValue, "\(run.stdout)")
         #expect(p50 > 0 && p50 <= p99 && p99 <= longest, "\(run.stdout)")
         // Nothing to append: no transaction, and no times.
         let empty = try await CLI.run(["append"], database: database, stdin: "\n")

@@ -36,6 +36,12 @@ extension JSONValue {
         return false
     }
 
+    /// The value of a number literal as a `Double` (the nearest one); nil for any other value.
+    public var doubleValue: Double? {
+        guard case .number(let literal) = self else { return nil }
+        return Double(literal)
+    }
+
     /// The value of an integer literal (`-?[0-9]+`, no fraction, no exponent) that
     /// fits in `Int`; nil for any other value, including `4.0` and `4e0`.
     public var integerValue: Int? {

@@ -96,12 +96,8 @@ extension BenchRun {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LedgerError(.internal, "mcledger append left no summary at \(path)")
         }
-        let summary = try JSONValue.parse([UInt8](data))
-        func milliseconds(_ key: String) -> Double? {
-            if case .number(let literal) = summary["transactionMs"]?[key] { return Double(literal) }
-            return nil
-        }
-        guard let p50 = milliseconds("p50"), let p99 = milliseconds("p99") else {
+        let times = try JSONValue.parse([UInt8](data))["transactionMs"]
+        guard let p50 = times?["p50"]?.doubleValue, let p99 = times?["p99"]?.doubleValue else {
             throw LedgerError(.internal, "mcledger append's summary has no transactionMs p50 and p99 (see \(path))")
         }
         return (p50, p99)
