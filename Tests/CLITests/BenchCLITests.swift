@@ -25,9 +25,8 @@ struct BenchCLITests {
         let median = ratios.sorted()[ratios.count / 2]
         #expect(bulk.map(Self.cells)?[3] == String(format: "%.2fx", median), "\(String(describing: bulk)) vs \(pairs)")
         // Its latency: p50 / p99 of the append's transactions (one batch of 1,000 each), then both wall times.
-        let latency = try #require(bulk.map(Self.cells)?[4], "\(String(describing: bulk))")
-        let parts = latency.split(separator: " ")
-        let (p50, p99) = (Double(parts.first ?? "") ?? 0, Double(parts.count > 2 ? parts[2] : "") ?? 0)
+        let latency = Substring(try #require(bulk.map(Self.cells)?[4], "\(String(describing: bulk))"))
+        let (p50, p99) = (Self.number(after: "", in: latency) ?? 0, Self.number(after: " / ", in: latency) ?? 0)
         #expect(p50 > 0 && p50 <= p99 && latency.contains("a 1,000-event transaction; ") && latency.hasSuffix(" s"), "\(latency)")
         // The batched INSERT reference stored every row (the run checks the count) and has a ratio to the same COPY.
         let reference = try #require(rows.first { $0.contains("reference, not a target: the same rows as parameter arrays") }, "\(result.stdout)")
